@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+
+export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Encodes a non-negative integer in base62, left-padded with '0' to `width` characters. */
+export function encodeBase62(value: number | bigint, width: number): string {
+  let n = BigInt(value);
+  if (n < 0n) throw new RangeError('encodeBase62 takes a non-negative integer');
+  let out = '';
+  while (n > 0n) {
+    out = BASE62_ALPHABET[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  if (out.length > width) throw new RangeError(`value does not fit in ${width} base62 characters`);
+  return out.padStart(width, '0');
+}
+
+/**
+ * `length` characters drawn uniformly from the base62 alphabet.
+ * Rejection sampling keeps the distribution unbiased: bytes >= 248 (= 4 * 62) are discarded.
+ */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += BASE62_ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+import { crc32 } from 'node:zlib';
+import { encodeBase62, randomBase62 } from './base62.js';
+
+/**
+ * Portcullis credentials share one self-describing format, in the manner of GitHub's tokens:
+ *
+ *   <prefix>_<id>_<secret><checksum>
+ *
+ * - prefix:   what the credential is (`pck` API key, `pca` admin token, `pcs` OAuth client secret)
+ * - id:       12 base62 characters (~71 bits), public, the lookup key in the store
+ * - secret:   32 base62 characters (~190 bits) from crypto.randomBytes
+ * - checksum: CRC32 of everything before it, 6 base62 characters
+ *
+ * The checksum lets a mistyped credential be refused without a store lookup, and lets secret scanners
+ * recognise a leaked one with few false positives. It is not a security control: the secret is.
+ */
+export const CREDENTIAL_PREFIXES = { apiKey: 'pck', adminToken: 'pca', clientSecret: 'pcs' } as const;
+export type CredentialKind = keyof typeof CREDENTIAL_PREFIXES;
+
+export const CREDENTIAL_ID_LENGTH = 12;
+export const CREDENTIAL_SECRET_LENGTH = 32;
+export const CREDENTIAL_CHECKSUM_LENGTH = 6;
+
+/** Matches any Portcullis credential anywhere in a text (for secret scanning and log redaction). */
+export const CREDENTIAL_PATTERN = /\bpc[kas]_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}\b/g;
+
+const SHAPE = /^(pc[kas])_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;
+const KIND_BY_PREFIX = new Map<string, CredentialKind>(
+  Object.entries(CREDENTIAL_PREFIXES).map(([kind, prefix]) => [prefix, kind as CredentialKind]),
+);
+
+export interface ParsedCredential {
+  readonly kind: CredentialKind;
+  readonly id: string;
+  /** The whole credential string, as presented. */
+  readonly value: string;
+}
+
+export type CredentialParseResult =
+  | { readonly ok: true; readonly credential: ParsedCredential }
+  | { readonly ok: false; readonly reason: 'malformed' | 'checksum' };
+
+function checksumOf(body: string): string {
+  return encodeBase62(crc32(body), CREDENTIAL_CHECKSUM_LENGTH);
+}
+
+/** Creates a new credential of the given kind. The caller shows it once and stores only its hash. */
+export function generateCredential(kind: CredentialKind): ParsedCredential {
+  const id = randomBase62(CREDENTIAL_ID_LENGTH);
+  const body = `${CREDENTIAL_PREFIXES[kind]}_${id}_${randomBase62(CREDENTIAL_SECRET_LENGTH)}`;
+  return { kind, id, value: body + checksumOf(body) };
+}
+
+/** Checks shape and checksum only; whether the credential exists is the verifier's business. */
+export function parseCredential(value: string): CredentialParseResult {
+  const match = SHAPE.exec(value);
+  if (!match) return { ok: false, reason: 'malformed' };
+  const [, prefix, id, secret, checksum] = match as unknown as [string, string, string, string, string];
+  if (checksumOf(`${prefix}_${id}_${secret}`) !== checksum) return { ok: false, reason: 'checksum' };
+  const kind = KIND_BY_PREFIX.get(prefix);
+  if (!kind) return { ok: false, reason: 'malformed' };
+  return { ok: true, credential: { kind, id, value } };
+}

@@ -1,0 +1,13 @@
+export { BASE62_ALPHABET, encodeBase62, randomBase62 } from './base62.js';
+export {
+  CREDENTIAL_CHECKSUM_LENGTH,
+  CREDENTIAL_ID_LENGTH,
+  CREDENTIAL_PATTERN,
+  CREDENTIAL_PREFIXES,
+  CREDENTIAL_SECRET_LENGTH,
+  generateCredential,
+  parseCredential,
+} from './credential-format.js';
+export type { CredentialKind, CredentialParseResult, ParsedCredential } from './credential-format.js';
+export { PROBLEM_CODES, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, problemCodeOf, problemType } from './problem.js';
+export type { ProblemCode, ProblemDetails } from './problem.js';
