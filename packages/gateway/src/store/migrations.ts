@@ -1,0 +1,51 @@
+/**
+ * Every schema change, in order, as SQL shared by PGlite and PostgreSQL. Kept in TypeScript so it ships
+ * in dist with no asset copying. Append only: an applied migration is never edited, renamed or removed
+ * (instances record ids, and an edited migration would leave old and new databases different).
+ */
+export interface Migration {
+  /** Sorts in application order: a zero-padded sequence number and a name. */
+  readonly id: string;
+  /** One or more statements; run in one transaction together with its record in schema_migrations. */
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: '0001_initial',
+    sql: `
+CREATE TABLE consumers (
+  id text PRIMARY KEY, name text NOT NULL UNIQUE,
+  disabled_at timestamptz, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE api_keys (
+  id text PRIMARY KEY,                       -- the key's public id (12 base62 chars)
+  consumer_id text NOT NULL REFERENCES consumers(id),
+  secret_hash bytea NOT NULL,                -- SHA-256 of the whole key; the key itself is never stored
+  scopes text[] NOT NULL DEFAULT '{}',
+  allowed_ips text[] NOT NULL DEFAULT '{}',
+  allowed_origins text[] NOT NULL DEFAULT '{}',
+  expires_at timestamptz,
+  revoked_at timestamptz,
+  rotated_to text REFERENCES api_keys(id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz
+);
+CREATE INDEX api_keys_consumer_idx ON api_keys (consumer_id);
+CREATE TABLE admin_tokens (
+  id text PRIMARY KEY, secret_hash bytea NOT NULL, name text NOT NULL, role text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz
+);
+CREATE TABLE data_keys (
+  id text PRIMARY KEY, master_key_id text NOT NULL, wrapped bytea NOT NULL,
+  active boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX data_keys_one_active ON data_keys (active) WHERE active;
+CREATE TABLE audit_events (
+  seq bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),
+  actor text NOT NULL, action text NOT NULL, target text, detail jsonb NOT NULL DEFAULT '{}',
+  prev_hash bytea NOT NULL, hash bytea NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,29 @@
+/**
+ * The one seam between Portcullis and its database. Both backends speak PostgreSQL's dialect:
+ * PGlite (embedded, in dataDir) and PostgreSQL (database.url). Repositories take a `Sql`, so the same
+ * code runs inside or outside a transaction.
+ *
+ * Values are the same JS types on both backends (see the store tests): bytea <-> Buffer, text[] <->
+ * string[], timestamptz -> Date, int8 (bigserial, count(*)) -> string (lossless), date -> 'YYYY-MM-DD',
+ * json/jsonb -> parsed value. Pass jsonb parameters as `JSON.stringify(value)`: node-postgres would turn
+ * a JS array into a PostgreSQL array. Database errors keep their SQLSTATE in `code` ('23505' = unique).
+ */
+export interface Sql {
+  /** Runs one parameterised statement ($1, $2, ...) and returns its rows. */
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<Row[]>;
+}
+
+export interface Database extends Sql {
+  readonly kind: 'embedded' | 'postgres';
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws, so an
+   * admin write leaves the old state or the new one, never a half.
+   */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** True when a trivial query answers (for /readyz). Never throws. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/store/errors.js';
+import type { StoreErrorCode } from '../../src/store/errors.js';
+import { migrate } from '../../src/store/migrate.js';
+import type { MigrateResult } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import type { Database } from '../../src/store/sql.js';
+
+/**
+ * The contract every `Database` backend must meet, run against each of them (as hono runs one router
+ * suite against every router): repositories are written once and must behave the same on both.
+ * `open` returns a fresh, not yet migrated database; the suite closes it.
+ */
+export function describeDatabase(name: string, open: () => Promise<Database>, options: { skip?: boolean } = {}): void {
+  describe.skipIf(options.skip ?? false)(`Database contract: ${name}`, () => {
+    let db: Database;
+    let first: MigrateResult;
+    // One database per backend: starting PGlite takes seconds. Tests use their own fresh ids.
+    beforeAll(async () => {
+      db = await open();
+      first = await migrate(db);
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
+
+    const addConsumer = async (sql: Pick<Database, 'query'> = db): Promise<string> => {
+      const id = `c_${randomUUID()}`;
+      await sql.query('INSERT INTO consumers (id, name) VALUES ($1, $2)', [id, `name-${id}`]);
+      return id;
+    };
+    const consumerExists = async (id: string): Promise<boolean> =>
+      (await db.query('SELECT 1 FROM consumers WHERE id = $1', [id])).length === 1;
+
+    describe('migrate', () => {
+      it('applies every migration and records each once', async () => {
+        expect(first).toEqual({ applied: MIGRATIONS.map((m) => m.id), unknown: [] });
+        const recorded = await db.query<{ id: string; applied_at: unknown }>(
+          'SELECT id, applied_at FROM schema_migrations ORDER BY id',
+        );
+        expect(recorded.map((r) => r.id)).toEqual(MIGRATIONS.map((m) => m.id));
+        expect(recorded[0]?.applied_at).toBeInstanceOf(Date);
+        const tables = await db.query<{ table_name: string }>(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
+        );
+        expect(tables.map((t) => t.table_name)).toEqual([
+          'admin_tokens', 'api_keys', 'audit_events', 'consumers', 'data_keys', 'schema_migrations',
+        ]);
+      });
+
+      it('is a no-op the second time', async () => {
+        expect(await migrate(db)).toEqual({ applied: [], unknown: [] });
+        expect(await db.query('SELECT id FROM schema_migrations')).toHaveLength(MIGRATIONS.length);
+      });
+    });
+
+    describe('transaction', () => {
+      it('commits when the work resolves, and returns its value', async () => {
+        const id = await db.transaction((tx) => addConsumer(tx));
+        expect(await consumerExists(id)).toBe(true);
+      });
+
+      it('rolls back when the work throws, and rethrows the same error', async () => {
+        const boom = new Error('boom');
+        let id = '';
+        await expect(
+          db.transaction(async (tx) => {
+            id = await addConsumer(tx);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        expect(id).not.toBe('');
+        expect(await consumerExists(id)).toBe(false);
+      });
+
+      it('rolls back when a statement failed and the work swallowed it', async () => {
+        let id = '';
+        const error = await db
+          .transaction(async (tx) => {
+            id = await addConsumer(tx);
+            await tx.query('SELECT 1 / 0').catch(() => undefined);
+          })
+          .catch((e: unknown) => e);
+        expectStoreError(error, 'transaction_aborted');
+        expect(await consumerExists(id)).toBe(false);
+      });
+
+      it('refuses the Database itself inside its own transaction, and rolls back', async () => {
+        let id = '';
+        const error = await db
+          .transaction(async (tx) => {
+            id = await addConsumer(tx);
+            await db.query('SELECT 1');
+          })
+          .catch((e: unknown) => e);
+        expectStoreError(error, 'query_in_transaction');
+        expect(await consumerExists(id)).toBe(false);
+      });
+
+      it('refuses a tx handle used after its transaction ended', async () => {
+        const leaked = await db.transaction(async (tx) => tx);
+        expectStoreError(await leaked.query('SELECT 1').catch((e: unknown) => e), 'transaction_closed');
+      });
+
+      it('never shows its uncommitted writes to a query outside it', async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let inserted!: (id: string) => void;
+        const didInsert = new Promise<string>((resolve) => (inserted = resolve));
+        const done = db.transaction(async (tx) => {
+          inserted(await addConsumer(tx));
+          await gate;
+        });
+        const id = await didInsert;
+        const outside = db.query('SELECT 1 FROM consumers WHERE id = $1', [id]);
+        if (db.kind === 'embedded') {
+          // One connection: the query must wait its turn, not slip into the open transaction.
+          expect(await Promise.race([outside.then(() => 'answered'), delay(50).then(() => 'waiting')])).toBe('waiting');
+          release();
+          await done;
+          expect(await outside).toHaveLength(1);
+        } else {
+          expect(await outside).toHaveLength(0); // another connection, read committed
+          release();
+          await done;
+          expect(await consumerExists(id)).toBe(true);
+        }
+      });
+    });
+
+    describe('values', () => {
+      it('round-trips bytea as Buffer and text[] as string[]', async () => {
+        const consumer = await addConsumer();
+        const hash = Buffer.from([0, 1, 2, 0x5c, 0x78, 0xff, 0]);
+        const scopes = ['read', 'a,b', 'with "quotes"', 'back\\slash', '{braces}', 'NULL', '', 'ünï'];
+        await db.query('INSERT INTO api_keys (id, consumer_id, secret_hash, scopes) VALUES ($1, $2, $3, $4)', [
+          'k_values_1', consumer, hash, scopes,
+        ]);
+        const [row] = await db.query('SELECT secret_hash, scopes, allowed_ips, expires_at FROM api_keys WHERE id = $1', [
+          'k_values_1',
+        ]);
+        expect(Buffer.isBuffer(row?.secret_hash)).toBe(true);
+        expect(row?.secret_hash).toEqual(hash);
+        expect(row?.scopes).toEqual(scopes);
+        expect(row?.allowed_ips).toEqual([]);
+        expect(row?.expires_at).toBeNull();
+      });
+
+      it('returns the same JS types for timestamptz, int8, jsonb, boolean and date', async () => {
+        const at = new Date('2024-02-29T12:34:56.789Z');
+        const detail = { scopes: ['a'], n: 1, nested: { ok: true } };
+        const [row] = await db.query(
+          `INSERT INTO audit_events (at, actor, action, detail, prev_hash, hash)
+           VALUES ($1, 'test', 'values', $2, $3, $3)
+           RETURNING seq, at, detail, '2024-02-29'::date AS day, true AS yes, $4::bytea AS empty`,
+          [at, JSON.stringify(detail), Buffer.alloc(32), Buffer.alloc(0)],
+        );
+        expect(row?.at).toEqual(at);
+        expect(row?.detail).toEqual(detail);
+        expect(row?.seq).toMatch(/^[1-9][0-9]*$/); // int8 as a lossless string
+        expect(row?.day).toBe('2024-02-29');
+        expect(row?.yes).toBe(true);
+        expect(row?.empty).toEqual(Buffer.alloc(0));
+      });
+
+      it('passes database errors through with their SQLSTATE and without parameter values', async () => {
+        const id = await addConsumer();
+        const error = await db
+          .query('INSERT INTO consumers (id, name) VALUES ($1, $2)', [id, 'secret-value'])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(Error);
+        expect(error).toMatchObject({ code: '23505' });
+        expect(error).not.toHaveProperty('params');
+      });
+    });
+
+    describe('ping and close', () => {
+      // Last on purpose: it closes the suite's database.
+      it('pings true while open; after close pings false and refuses work', async () => {
+        expect(await db.ping()).toBe(true);
+        await db.close();
+        expect(await db.ping()).toBe(false);
+        expectStoreError(await db.query('SELECT 1').catch((e: unknown) => e), 'closed');
+        await db.close(); // idempotent
+      });
+    });
+  });
+}
+
+export function expectStoreError(error: unknown, code: StoreErrorCode): void {
+  expect(error).toBeInstanceOf(StoreError);
+  expect((error as StoreError).code).toBe(code);
+}
