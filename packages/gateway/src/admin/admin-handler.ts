@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { CredentialError } from '../credentials/errors.js';
+import type { CredentialErrorCode } from '../credentials/errors.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import { problem } from '../pipeline/problems.js';
+import type { Problem } from '../pipeline/problems.js';
+import { baseHeaders, sendProblem } from '../pipeline/respond.js';
+import type { Database } from '../store/sql.js';
+import { verifyAdminToken } from './admin-tokens.js';
+import { AdminProblem, sendJson } from './http.js';
+import type { AdminRoute } from './routes.js';
+
+const CREDENTIAL_PROBLEMS: Record<CredentialErrorCode, Problem['code']> = {
+  consumer_not_found: 'not-found',
+  key_not_found: 'not-found',
+  consumer_disabled: 'conflict',
+  name_taken: 'conflict',
+  key_not_active: 'conflict',
+};
+
+const UNAUTHORIZED = problem('invalid-credential', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+
+export interface AdminHandlerOptions {
+  readonly db: Database;
+  readonly routes: readonly AdminRoute[];
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly ready: () => Promise<boolean>;
+}
+
+/** The admin listener: health, metrics, and the authenticated admin API under /admin/v1. */
+export function createAdminHandler(options: AdminHandlerOptions) {
+  const { db, routes, metrics, logger } = options;
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://admin.invalid');
+    const path = url.pathname;
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+      const ok = path === '/healthz' || (await options.ready());
+      return sendJson(res, requestId, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable' });
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, [...baseHeaders(requestId), 'content-type', String(metrics.registry.contentType)]);
+      res.end(text);
+      return;
+    }
+    if (!path.startsWith('/admin/v1/')) return sendProblem(res, requestId, problem('not-found'));
+    if (url.search && /(^|[?&])(access_token|token|admin_token)=/i.test(url.search)) {
+      return sendProblem(res, requestId, problem('credential-in-query'));
+    }
+    const bearer = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const admin = bearer ? await verifyAdminToken(db, bearer) : undefined;
+    if (!admin) {
+      metrics.authFailures.inc({ reason: 'admin-token' });
+      return sendProblem(res, requestId, UNAUTHORIZED);
+    }
+    let methodMismatch = false;
+    for (const route of routes) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      if (route.method !== req.method) {
+        methodMismatch = true;
+        continue;
+      }
+      // Auditors read; every other role may also change credentials. Finer RBAC arrives with the console.
+      if (admin.role === 'auditor' && route.method !== 'GET') return sendProblem(res, requestId, problem('forbidden'));
+      const reply = await route.handle({ req, params: match.slice(1), query: url.searchParams, admin });
+      logger.info({ requestId, admin: admin.tokenId, method: req.method, path, status: reply.status }, 'admin request');
+      return sendJson(res, requestId, reply.status, reply.body);
+    }
+    sendProblem(res, requestId, problem(methodMismatch ? 'method-not-allowed' : 'not-found'));
+  }
+
+  return function handleAdminRequest(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = randomUUID();
+    handle(req, res, requestId).catch((error: unknown) => {
+      if (error instanceof AdminProblem) return sendProblem(res, requestId, error.problem);
+      if (error instanceof CredentialError) return sendProblem(res, requestId, problem(CREDENTIAL_PROBLEMS[error.code], error.message));
+      logger.error({ requestId, err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'admin request failed');
+      sendProblem(res, requestId, problem((error as { code?: string }).code === 'ECONNREFUSED' ? 'unavailable' : 'internal'));
+    });
+  };
+}

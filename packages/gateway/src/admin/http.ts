@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { formatPath } from '../config/load.js';
+import { problem } from '../pipeline/problems.js';
+import type { Problem } from '../pipeline/problems.js';
+import { baseHeaders } from '../pipeline/respond.js';
+
+const MAX_ADMIN_BODY = 64 * 1024;
+
+/** A refusal raised inside an admin handler; the router turns it into problem+json. */
+export class AdminProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.code);
+  }
+}
+
+export function refuse(code: Problem['code'], detail?: string, extensions?: Record<string, unknown>): never {
+  throw new AdminProblem({ ...problem(code, detail), ...(extensions ? { extensions } : {}) });
+}
+
+/** Reads a JSON body (bounded) and validates it; every problem is reported with its field path. */
+export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.output<T>> {
+  const type = req.headers['content-type'] ?? '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ADMIN_BODY) refuse('payload-too-large');
+    chunks.push(chunk);
+  }
+  if (size > 0 && !/^application\/json\s*(;|$)/i.test(type)) refuse('unsupported-media-type', 'Send the body as application/json.');
+  let input: unknown = {};
+  if (size > 0) {
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      refuse('bad-request', 'The body is not valid JSON.');
+    }
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const errors = result.error.issues.map((issue) => ({ pointer: `/${issue.path.join('/')}`, field: formatPath(issue.path), detail: issue.message }));
+    refuse('bad-request', 'The request body is not valid.', { errors });
+  }
+  return result.data;
+}
+
+export function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, [
+    ...baseHeaders(requestId),
+    'content-type', 'application/json',
+    'content-length', String(Buffer.byteLength(text)),
+    'cache-control', 'no-store',
+  ]);
+  res.end(text);
+}

@@ -1,0 +1,129 @@
+import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { parseDuration } from '../config/duration.js';
+import { createConsumer, disableConsumer, getConsumer, listConsumers } from '../credentials/consumers.js';
+import type { CredentialDeps } from '../credentials/deps.js';
+import { createApiKey } from '../credentials/issue-key.js';
+import { describeConsumer, describeKey } from '../credentials/model.js';
+import { listApiKeys } from '../credentials/repository.js';
+import { getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
+import { rotateApiKey } from '../credentials/rotate-key.js';
+import { parseRanges } from '../pipeline/identify.js';
+import type { AdminIdentity } from './admin-tokens.js';
+import { readJson } from './http.js';
+
+export interface AdminCall {
+  readonly req: IncomingMessage;
+  readonly params: readonly string[];
+  readonly query: URLSearchParams;
+  readonly admin: AdminIdentity;
+}
+
+export interface AdminReply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST';
+  readonly pattern: RegExp;
+  readonly handle: (call: AdminCall) => Promise<AdminReply>;
+}
+
+const ID = '([A-Za-z0-9_]{1,64})';
+const DEFAULT_GRACE_MS = 24 * 3_600_000;
+
+const duration = z.string().refine((t) => parseDuration(t) !== undefined, 'expected a duration such as "24h" (units: ms, s, m, h, d)').transform((t) => parseDuration(t) as number);
+const scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'expected a scope token (RFC 6749 §3.3)');
+const cidr = z.string().refine((t) => {
+  try {
+    parseRanges([t]);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IP address or CIDR such as "203.0.113.0/24" or "2001:db8::/32"');
+const originHost = z
+  .string()
+  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'expected a host such as "app.example.com" or "*.example.com"');
+
+const createConsumerBody = z.strictObject({ name: z.string().min(1).max(200) });
+const createKeyBody = z.strictObject({
+  consumerId: z.string().min(1),
+  scopes: z.array(scope).max(100).default([]),
+  allowedIps: z.array(cidr).max(100).default([]),
+  allowedOrigins: z.array(originHost).max(100).default([]),
+  expiresIn: duration.optional(),
+});
+const rotateBody = z.strictObject({ grace: duration.optional() });
+
+/** The admin API (CONTRACT §5), one entry per operation. */
+export function adminRoutes(deps: CredentialDeps): AdminRoute[] {
+  const now = () => deps.clock();
+  const key = (k: Parameters<typeof describeKey>[0]) => describeKey(k, deps.policy, now());
+  return [
+    {
+      method: 'GET',
+      pattern: /^\/admin\/v1\/consumers$/,
+      handle: async () => ({ status: 200, body: { consumers: (await listConsumers(deps)).map(describeConsumer) } }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/admin\/v1\/consumers$/,
+      handle: async ({ req, admin }) => {
+        const body = await readJson(req, createConsumerBody);
+        return { status: 201, body: describeConsumer(await createConsumer(deps, admin.tokenId, body.name)) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/admin/v1/consumers/${ID}$`),
+      handle: async ({ params }) => ({ status: 200, body: describeConsumer(await getConsumer(deps, params[0] as string)) }),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/admin/v1/consumers/${ID}/disable$`),
+      handle: async ({ params, admin }) => ({ status: 200, body: describeConsumer(await disableConsumer(deps, admin.tokenId, params[0] as string)) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/admin\/v1\/keys$/,
+      handle: async ({ query }) => {
+        const consumer = query.get('consumer') ?? undefined;
+        if (consumer) await getConsumer(deps, consumer);
+        return { status: 200, body: { keys: (await listApiKeys(deps.db, consumer)).map(key) } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/admin\/v1\/keys$/,
+      handle: async ({ req, admin }) => {
+        const body = await readJson(req, createKeyBody);
+        const issued = await createApiKey(deps, admin.tokenId, body.consumerId, body);
+        return { status: 201, body: { ...key(issued.key), key: issued.value } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/admin/v1/keys/${ID}$`),
+      handle: async ({ params }) => ({ status: 200, body: key(await getApiKey(deps, params[0] as string)) }),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/admin/v1/keys/${ID}/rotate$`),
+      handle: async ({ req, params, admin }) => {
+        const body = await readJson(req, rotateBody);
+        const rotated = await rotateApiKey(deps, admin.tokenId, params[0] as string, body.grace ?? DEFAULT_GRACE_MS);
+        return {
+          status: 201,
+          body: { ...key(rotated.key), key: rotated.value, replaces: params[0], graceEndsAt: rotated.graceEndsAt.toISOString() },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/admin/v1/keys/${ID}/revoke$`),
+      handle: async ({ params, admin }) => ({ status: 200, body: key(await revokeApiKey(deps, admin.tokenId, params[0] as string)) }),
+    },
+  ];
+}

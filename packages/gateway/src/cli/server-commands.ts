@@ -1,0 +1,55 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { CONFIG_TEMPLATE } from '../config/template.js';
+import { runDemo } from '../demo/demo.js';
+import { startGateway } from '../server/gateway.js';
+
+/** Resolves on the first SIGTERM or SIGINT (Ctrl-C). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    process.once('SIGTERM', () => done('SIGTERM'));
+    process.once('SIGINT', () => done('SIGINT'));
+  });
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('start')
+    .description('start the gateway (production entry point)')
+    .option('-c, --config <file>', 'configuration file', './portcullis.yaml')
+    .action(async (options: { config: string }) => {
+      const config = loadConfig(options.config);
+      const gateway = await startGateway({ config });
+      const signal = await untilSignal();
+      gateway.logger.info({ signal }, 'draining');
+      await gateway.stop();
+    });
+
+  program
+    .command('init')
+    .description('write a commented portcullis.yaml to start from')
+    .option('-c, --config <file>', 'where to write it', './portcullis.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action((options: { config: string; force?: boolean }) => {
+      const path = resolve(options.config);
+      if (existsSync(path) && !options.force) {
+        throw Object.assign(new Error(`${path} already exists; pass --force to overwrite it`), { exitCode: 2 });
+      }
+      writeFileSync(path, CONFIG_TEMPLATE, { mode: 0o644 });
+      process.stdout.write(`wrote ${path}\n`);
+    });
+
+  program
+    .command('demo')
+    .description('run the gateway in front of a bundled sample API, on the embedded store, with a local CA')
+    .option('--port <port>', 'data-plane port (0 picks a free one)', '8443')
+    .option('--admin-port <port>', 'admin port (0 picks a free one)', '8444')
+    .option('--data-dir <dir>', 'where the demo keeps its state', './.portcullis')
+    .action(async (options: { port: string; adminPort: string; dataDir: string }) => {
+      const demo = await runDemo({ port: Number(options.port), adminPort: Number(options.adminPort), dataDir: options.dataDir });
+      await untilSignal();
+      await demo.stop();
+    });
+}

@@ -1,0 +1,24 @@
+/** One example per configuration key, quoted in error messages so the fix is one copy away. */
+const EXAMPLES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^listen(\.|$)/, 'listen: { host: 127.0.0.1, port: 8443 }'],
+  [/^admin(\.|$)/, 'admin: { host: 127.0.0.1, port: 8444 }'],
+  [/^tls(\.|$)/, 'tls: { cert: ./cert.pem, key: ./key.pem }   # or: tls: auto'],
+  [/^dataDir$/, 'dataDir: ./.portcullis'],
+  [/^database(\.|$)/, 'database: { url: postgres://portcullis@db.internal:5432/portcullis }'],
+  [/^redis(\.|$)/, 'redis: { url: redis://127.0.0.1:6379 }'],
+  [/^trustedProxies/, 'trustedProxies: [10.0.0.0/8, "2001:db8::/32"]'],
+  [/^limits(\.|$)/, 'limits: { maxHeaderBytes: 16384, maxBodyBytes: 1048576, headersTimeout: 10s, bodyTimeout: 30s }'],
+  [/^keys(\.|$)/, 'keys: { maxAge: 90d, warnAge: 30d }'],
+  [/^log(\.|$)/, 'log: { level: info, access: true }'],
+  [/^drainTimeout$/, 'drainTimeout: 10s'],
+  [/^services\[\d+\]\.routes\[\d+\]/, 'routes:\n  - { match: "GET /companies/*", scopes: [companies:read] }'],
+  [/^services\[\d+\]\.rateLimit/, 'rateLimit: { requests: 100, per: 1m }'],
+  [
+    /^services/,
+    'services:\n  - name: companies\n    upstream: http://127.0.0.1:9000\n    routes:\n      - { match: "GET /companies/*", scopes: [companies:read] }',
+  ],
+];
+
+export function exampleFor(path: string): string | undefined {
+  return EXAMPLES.find(([pattern]) => pattern.test(path))?.[1];
+}

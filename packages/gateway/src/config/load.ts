@@ -1,0 +1,116 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { exampleFor } from './examples.js';
+import { configSchema } from './schema.js';
+import type { ParsedConfig } from './schema.js';
+
+/** A configuration that cannot be used. The message names the key, what is wrong and an example. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'invalid_config';
+  /** The command line exits with 2 for a configuration it cannot use. */
+  readonly exitCode = 2;
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** The configuration after validation: paths absolute, secrets merged from the environment, frozen. */
+export type Config = ParsedConfig & { readonly source: string };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  let what: string;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    what = `${path || '(top level)'}: unknown key ${keys}`;
+    const example = exampleFor(path ? `${path}.${issue.keys[0]}` : (issue.keys[0] ?? ''));
+    return example ? `${what}; expected for example:\n      ${example.replaceAll('\n', '\n      ')}` : what;
+  }
+  what = `${path || '(top level)'}: ${issue.message}`;
+  const example = exampleFor(path);
+  return example ? `${what}; for example:\n      ${example.replaceAll('\n', '\n      ')}` : what;
+}
+
+/** Validates an already-parsed object. `baseDir` anchors relative paths (the config file's folder). */
+export function validateConfig(input: unknown, source: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(input ?? {});
+  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
+  const config = result.data;
+  const problems: string[] = [];
+
+  config.dataDir = resolve(baseDir, config.dataDir);
+  if (config.tls !== 'auto') {
+    config.tls = { cert: resolve(baseDir, config.tls.cert), key: resolve(baseDir, config.tls.key) };
+    for (const key of ['cert', 'key'] as const) checkReadable(config.tls[key], `tls.${key}`, problems);
+  }
+  config.services.forEach((service, i) => {
+    if (service.ca !== undefined) {
+      service.ca = resolve(baseDir, service.ca);
+      checkReadable(service.ca, `services[${i}].ca`, problems);
+    }
+  });
+  // Connection strings with passwords may only come from the environment (CONTRACT §2).
+  if (env.PORTCULLIS_DATABASE_URL) config.database = { url: env.PORTCULLIS_DATABASE_URL };
+  if (env.PORTCULLIS_REDIS_URL) config.redis = { url: env.PORTCULLIS_REDIS_URL };
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return deepFreeze({ ...config, source });
+}
+
+function checkReadable(path: string, key: string, problems: string[]): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    problems.push(`${key}: the file ${path} ${why}; give the path of a readable PEM file, or use "tls: auto" for development`);
+  }
+}
+
+/** Reads, parses and validates a YAML configuration file. Throws ConfigError with every problem found. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const fix =
+      code === 'ENOENT'
+        ? 'the file does not exist; run `portcullis init` to write one, or pass --config FILE'
+        : `the file cannot be read (${code ?? 'error'}); check its permissions`;
+    throw new ConfigError(path, [fix]);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      path,
+      doc.errors.map((e) => {
+        const at = lineCounter.linePos(e.pos[0]);
+        return `YAML syntax error at line ${at.line}, column ${at.col}: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  return validateConfig(doc.toJS(), path, dirname(path), env);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,135 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { parseRouteMatch } from './route-match.js';
+
+/**
+ * The configuration schema (CONTRACT §2). Every default lives here, in one place; docs/configuration.md
+ * describes each key. Objects are strict: an unknown key is an error, since a misspelt security setting
+ * silently ignored is worse than a refused start.
+ */
+
+const duration = (example: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "${example}" (units: ms, s, m, h, d)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1).refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9.-]+$/.test(h), 'expected a host name or IP address');
+
+const cidr = z.string().refine((text) => {
+  try {
+    if (text.includes('/')) ipaddr.parseCIDR(text);
+    else ipaddr.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IP address or CIDR such as "10.0.0.0/8" or "2001:db8::/32"');
+
+const url = (protocols: readonly string[], example: string) =>
+  z.string().refine((text) => {
+    try {
+      return protocols.includes(new URL(text).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a URL such as "${example}"`);
+
+const noPasswordInUrl = (text: string) => {
+  try {
+    return new URL(text).password === '';
+  } catch {
+    return true;
+  }
+};
+
+const routeSchema = z.strictObject({
+  match: z.string().superRefine((text, ctx) => {
+    const parsed = parseRouteMatch(text);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+  }),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'expected a scope token (RFC 6749 §3.3)')).default([]),
+  signature: z.enum(['required', 'optional']).default('optional'),
+  public: z.boolean().default(false),
+});
+
+const serviceSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lowercase letters, digits and dashes'),
+  upstream: url(['http:', 'https:'], 'http://127.0.0.1:9000'),
+  /** PEM file of a private CA for an https upstream; the upstream's certificate is always validated. */
+  ca: z.string().optional(),
+  timeout: duration('30s').default(30_000),
+  connections: z.number().int().min(1).max(1024).default(64),
+  rateLimit: z.strictObject({ requests: z.number().int().min(1), per: duration('1m') }).optional(),
+  routes: z.array(routeSchema).min(1, 'a service needs at least one route'),
+});
+
+export const configSchema = z
+  .strictObject({
+    listen: z.strictObject({ host: host.default('127.0.0.1'), port: port.default(8443) }).prefault({}),
+    tls: z.union([z.literal('auto'), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })]).default('auto'),
+    admin: z.strictObject({ host: host.default('127.0.0.1'), port: port.default(8444) }).prefault({}),
+    dataDir: z.string().min(1).default('./.portcullis'),
+    database: z
+      .strictObject({
+        url: url(['postgres:', 'postgresql:'], 'postgres://portcullis@db.internal:5432/portcullis').refine(
+          noPasswordInUrl,
+          'a password does not belong in this file: set PGPASSWORD, or PORTCULLIS_DATABASE_URL in the environment',
+        ),
+      })
+      .optional(),
+    redis: z
+      .strictObject({
+        url: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').refine(
+          noPasswordInUrl,
+          'a password does not belong in this file: set PORTCULLIS_REDIS_URL in the environment',
+        ),
+      })
+      .optional(),
+    trustedProxies: z.array(cidr).default([]),
+    limits: z
+      .strictObject({
+        maxHeaderBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
+        maxBodyBytes: z.number().int().min(0).default(1_048_576),
+        headersTimeout: duration('10s').default(10_000),
+        bodyTimeout: duration('30s').default(30_000),
+      })
+      .prefault({}),
+    keys: z
+      .strictObject({ maxAge: duration('90d').default(90 * 86_400_000), warnAge: duration('30d').default(30 * 86_400_000) })
+      .prefault({})
+      .refine((keys) => keys.warnAge < keys.maxAge, { message: 'warnAge must be shorter than maxAge', path: ['warnAge'] }),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        access: z.boolean().default(true),
+      })
+      .prefault({}),
+    drainTimeout: duration('10s').default(10_000),
+    services: z.array(serviceSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.services.forEach((service, index) => {
+      const first = seen.get(service.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', index, 'name'],
+          message: `duplicate service name "${service.name}" (also services[${first}]): each service needs its own name`,
+        });
+      } else seen.set(service.name, index);
+    });
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ServiceConfig = ParsedConfig['services'][number];
+export type RouteConfig = ServiceConfig['routes'][number];

@@ -1,0 +1,42 @@
+import { randomBase62 } from '@portcullis/protocol';
+import { appendAudit } from '../observe/audit.js';
+import type { Actor, CredentialDeps } from './deps.js';
+import { CredentialError } from './errors.js';
+import type { Consumer } from './model.js';
+import { findConsumer, insertConsumer, listConsumers as selectConsumers, setConsumerDisabled } from './repository.js';
+
+export async function createConsumer(deps: CredentialDeps, actor: Actor, name: string): Promise<Consumer> {
+  const now = new Date(deps.clock());
+  return deps.db.transaction(async (tx) => {
+    const [taken] = await tx.query('SELECT 1 FROM consumers WHERE name = $1', [name]);
+    if (taken) throw new CredentialError('name_taken', `a consumer named "${name}" already exists`);
+    const consumer = await insertConsumer(tx, { id: `con_${randomBase62(12)}`, name, createdAt: now });
+    await appendAudit(tx, { actor, action: 'consumer.create', target: consumer.id, detail: { name } }, now);
+    return consumer;
+  });
+}
+
+export async function listConsumers(deps: CredentialDeps): Promise<Consumer[]> {
+  return selectConsumers(deps.db);
+}
+
+export async function getConsumer(deps: CredentialDeps, id: string): Promise<Consumer> {
+  const consumer = await findConsumer(deps.db, id);
+  if (!consumer) throw new CredentialError('consumer_not_found', `no consumer with id ${id}`);
+  return consumer;
+}
+
+/** Disabling a consumer stops all of its keys at once, at every instance (through the change bus). */
+export async function disableConsumer(deps: CredentialDeps, actor: Actor, id: string): Promise<Consumer> {
+  const now = new Date(deps.clock());
+  const consumer = await deps.db.transaction(async (tx) => {
+    const existing = await findConsumer(tx, id, true);
+    if (!existing) throw new CredentialError('consumer_not_found', `no consumer with id ${id}`);
+    if (existing.disabledAt) return existing;
+    const updated = (await setConsumerDisabled(tx, id, now)) as Consumer;
+    await appendAudit(tx, { actor, action: 'consumer.disable', target: id }, now);
+    return updated;
+  });
+  await deps.bus.publish({ kind: 'consumer', id });
+  return consumer;
+}

@@ -1,0 +1,121 @@
+import type { Sql } from '../store/sql.js';
+import type { ApiKey, Consumer, StoredApiKey } from './model.js';
+
+/** SQL for consumers and API keys. Returns domain types, never rows (ARCHITECTURE.md). */
+
+type Row = Record<string, unknown>;
+
+function toConsumer(row: Row): Consumer {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    createdAt: row.created_at as Date,
+    disabledAt: (row.disabled_at as Date | null) ?? null,
+  };
+}
+
+function toApiKey(row: Row): ApiKey {
+  return {
+    id: row.id as string,
+    consumerId: row.consumer_id as string,
+    scopes: row.scopes as string[],
+    allowedIps: row.allowed_ips as string[],
+    allowedOrigins: row.allowed_origins as string[],
+    createdAt: row.created_at as Date,
+    expiresAt: (row.expires_at as Date | null) ?? null,
+    revokedAt: (row.revoked_at as Date | null) ?? null,
+    rotatedTo: (row.rotated_to as string | null) ?? null,
+    lastUsedAt: (row.last_used_at as Date | null) ?? null,
+  };
+}
+
+const KEY_COLUMNS = 'k.id, k.consumer_id, k.scopes, k.allowed_ips, k.allowed_origins, k.created_at, k.expires_at, k.revoked_at, k.rotated_to, k.last_used_at';
+
+export async function insertConsumer(sql: Sql, consumer: { id: string; name: string; createdAt: Date }): Promise<Consumer> {
+  const [row] = await sql.query('INSERT INTO consumers (id, name, created_at) VALUES ($1, $2, $3) RETURNING *', [
+    consumer.id,
+    consumer.name,
+    consumer.createdAt,
+  ]);
+  return toConsumer(row as Row);
+}
+
+export async function findConsumer(sql: Sql, id: string, forUpdate = false): Promise<Consumer | undefined> {
+  const [row] = await sql.query(`SELECT * FROM consumers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  return row ? toConsumer(row) : undefined;
+}
+
+export async function listConsumers(sql: Sql): Promise<Consumer[]> {
+  return (await sql.query('SELECT * FROM consumers ORDER BY created_at, id')).map(toConsumer);
+}
+
+export async function setConsumerDisabled(sql: Sql, id: string, at: Date | null): Promise<Consumer | undefined> {
+  const [row] = await sql.query('UPDATE consumers SET disabled_at = $2 WHERE id = $1 RETURNING *', [id, at]);
+  return row ? toConsumer(row) : undefined;
+}
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly consumerId: string;
+  readonly secretHash: Buffer;
+  readonly scopes: readonly string[];
+  readonly allowedIps: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+}
+
+export async function insertApiKey(sql: Sql, key: NewApiKey): Promise<ApiKey> {
+  const [row] = await sql.query(
+    `INSERT INTO api_keys (id, consumer_id, secret_hash, scopes, allowed_ips, allowed_origins, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    [key.id, key.consumerId, key.secretHash, key.scopes, key.allowedIps, key.allowedOrigins, key.createdAt, key.expiresAt],
+  );
+  return toApiKey(row as Row);
+}
+
+export async function findApiKey(sql: Sql, id: string, forUpdate = false): Promise<ApiKey | undefined> {
+  const [row] = await sql.query(`SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  return row ? toApiKey(row) : undefined;
+}
+
+/** Everything the verifier needs about one key, in one round trip. */
+export async function findKeyForVerification(sql: Sql, id: string): Promise<StoredApiKey | undefined> {
+  const [row] = await sql.query(
+    `SELECT ${KEY_COLUMNS}, k.secret_hash, (c.disabled_at IS NOT NULL) AS consumer_disabled
+       FROM api_keys k JOIN consumers c ON c.id = k.consumer_id WHERE k.id = $1`,
+    [id],
+  );
+  if (!row) return undefined;
+  return { ...toApiKey(row), secretHash: row.secret_hash as Buffer, consumerDisabled: row.consumer_disabled as boolean };
+}
+
+export async function listApiKeys(sql: Sql, consumerId?: string): Promise<ApiKey[]> {
+  const rows = consumerId
+    ? await sql.query(`SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.consumer_id = $1 ORDER BY k.created_at, k.id`, [consumerId])
+    : await sql.query(`SELECT ${KEY_COLUMNS} FROM api_keys k ORDER BY k.created_at, k.id`);
+  return rows.map(toApiKey);
+}
+
+export async function markRotated(sql: Sql, id: string, rotatedTo: string, graceEnd: Date): Promise<void> {
+  await sql.query(
+    'UPDATE api_keys SET rotated_to = $2, expires_at = LEAST(COALESCE(expires_at, $3), $3) WHERE id = $1',
+    [id, rotatedTo, graceEnd],
+  );
+}
+
+export async function markRevoked(sql: Sql, id: string, at: Date): Promise<void> {
+  await sql.query('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, at]);
+}
+
+/** Writes a batch of last-used times in one statement; never moves a time backwards. */
+export async function recordLastUsed(sql: Sql, batch: ReadonlyMap<string, number>): Promise<void> {
+  if (batch.size === 0) return;
+  const ids = [...batch.keys()];
+  const times = ids.map((id) => new Date(batch.get(id) as number).toISOString());
+  await sql.query(
+    `UPDATE api_keys k SET last_used_at = GREATEST(COALESCE(k.last_used_at, u.t), u.t)
+       FROM (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS t) u WHERE k.id = u.id`,
+    [ids, times],
+  );
+}

@@ -1,0 +1,26 @@
+import { appendAudit } from '../observe/audit.js';
+import type { Actor, CredentialDeps } from './deps.js';
+import { CredentialError } from './errors.js';
+import type { ApiKey } from './model.js';
+import { findApiKey, markRevoked } from './repository.js';
+
+/** Revocation is immediate: committed, then announced so every instance drops the key from its cache. */
+export async function revokeApiKey(deps: CredentialDeps, actor: Actor, id: string): Promise<ApiKey> {
+  const now = new Date(deps.clock());
+  const key = await deps.db.transaction(async (tx) => {
+    const existing = await findApiKey(tx, id, true);
+    if (!existing) throw new CredentialError('key_not_found', `no key with id ${id}`);
+    if (existing.revokedAt) return existing;
+    await markRevoked(tx, id, now);
+    await appendAudit(tx, { actor, action: 'key.revoke', target: id }, now);
+    return { ...existing, revokedAt: now };
+  });
+  await deps.bus.publish({ kind: 'api-key', id });
+  return key;
+}
+
+export async function getApiKey(deps: CredentialDeps, id: string): Promise<ApiKey> {
+  const key = await findApiKey(deps.db, id);
+  if (!key) throw new CredentialError('key_not_found', `no key with id ${id}`);
+  return key;
+}

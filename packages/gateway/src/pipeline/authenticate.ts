@@ -1,0 +1,84 @@
+import type { IncomingMessage } from 'node:http';
+import type { KeyVerifier } from '../credentials/verify-key.js';
+import type { LastUsedQueue } from '../observe/last-used-queue.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Clock } from '../state/clock.js';
+import type { RequestContext } from './context.js';
+import type { Stage } from './data-plane.js';
+import { problem } from './problems.js';
+import type { Problem } from './problems.js';
+
+/**
+ * One refusal for every bad credential, whatever the reason (unknown, expired, revoked, rotated out,
+ * disabled consumer): the reason goes to metrics and the debug log, never to the caller (RFC 6750 §3.1).
+ */
+const INVALID: Problem = problem('invalid-credential', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+const MISSING: Problem = problem('invalid-credential', undefined, { 'www-authenticate': 'Bearer realm="portcullis"' });
+const AMBIGUOUS: Problem = problem('bad-request', 'Send one credential: Authorization or X-API-Key, not two different ones.');
+const UNAVAILABLE: Problem = problem('unavailable');
+
+const BEARER = /^Bearer +([\x21-\x7E]+) *$/i;
+
+/** The presented credential, from `Authorization: Bearer` or `X-API-Key` (CONTRACT §3). */
+export function extractCredential(req: IncomingMessage): string | undefined | Problem {
+  const authorization = req.headers.authorization;
+  const apiKeyHeader = req.headers['x-api-key'];
+  const fromBearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+  if (authorization !== undefined && fromBearer === undefined) return INVALID; // another scheme, or garbage
+  const fromHeader = typeof apiKeyHeader === 'string' ? apiKeyHeader.trim() : undefined;
+  if (fromBearer !== undefined && fromHeader !== undefined && fromBearer !== fromHeader) return AMBIGUOUS;
+  return fromBearer ?? fromHeader;
+}
+
+/** RFC 9745 Deprecation (a structured date) and RFC 8594 Sunset: the key works, but should be rotated. */
+function ageHeaders(rotationDueAt: number, expiresAt: number): string[] {
+  return ['deprecation', `@${Math.floor(rotationDueAt / 1000)}`, 'sunset', new Date(expiresAt).toUTCString()];
+}
+
+export interface AuthenticateOptions {
+  readonly verifier: KeyVerifier;
+  readonly clock: Clock;
+  readonly lastUsed: LastUsedQueue;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+export function createAuthenticateStage(options: AuthenticateOptions): Stage {
+  const { verifier, clock, lastUsed, metrics, logger } = options;
+  return async function authenticate(req: IncomingMessage, ctx: RequestContext): Promise<Problem | undefined> {
+    if (ctx.route?.public) return undefined;
+    const credential = extractCredential(req);
+    if (credential === undefined) {
+      metrics.authFailures.inc({ reason: 'missing' });
+      return MISSING;
+    }
+    if (typeof credential !== 'string') {
+      metrics.authFailures.inc({ reason: 'malformed' });
+      return credential;
+    }
+    const result = await verifier.verify(credential);
+    if (!result.ok) {
+      metrics.authFailures.inc({ reason: result.reason });
+      if (result.reason === 'unavailable') {
+        logger.error({ requestId: ctx.id, err: { message: (result.cause as Error)?.message } }, 'credential store unavailable: refusing (fail closed)');
+        return UNAVAILABLE;
+      }
+      logger.debug({ requestId: ctx.id, reason: result.reason }, 'credential refused');
+      return INVALID;
+    }
+    const key = result.key;
+    const now = clock();
+    lastUsed.touch(key.id, now);
+    ctx.principal = {
+      consumerId: key.consumerId,
+      credentialId: key.id,
+      credentialKind: 'api-key',
+      scopes: key.scopes,
+      ipRanges: key.ipRanges,
+      allowedOrigins: key.allowedOrigins,
+      ...(now >= key.rotationDueAt ? { responseHeaders: ageHeaders(key.rotationDueAt, key.expiresAt) } : {}),
+    };
+    return undefined;
+  };
+}

@@ -1,0 +1,30 @@
+import type { parseRanges } from './identify.js';
+import type { CompiledRoute } from './route.js';
+
+/** Who the caller is, once the authenticate stage has accepted a credential. */
+export interface Principal {
+  readonly consumerId: string;
+  readonly credentialId: string;
+  readonly credentialKind: 'api-key' | 'access-token';
+  readonly scopes: ReadonlySet<string>;
+  /** The credential's IP allow-list, parsed; empty = any address. */
+  readonly ipRanges?: ReturnType<typeof parseRanges>;
+  /** The credential's Origin allow-list (hosts or `*.example.com`); empty = any. */
+  readonly allowedOrigins?: readonly string[];
+  /** Response headers the credential asks for, e.g. Deprecation/Sunset on an ageing key. */
+  readonly responseHeaders?: readonly string[];
+}
+
+/** The one typed record a request carries through the stages; no stage reaches into another's state. */
+export interface RequestContext {
+  readonly id: string;
+  /** performance.now() at arrival, for the access log and the latency metric. */
+  readonly startedAt: number;
+  /** The caller's address: the socket peer, or from X-Forwarded-For when the peer is a trusted proxy. */
+  clientIp: string;
+  /** The raw path (no query string) as received, after validation. */
+  path: string;
+  query: string;
+  route: CompiledRoute | undefined;
+  principal: Principal | undefined;
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { RequestContext } from './context.js';
+import { createClientIpResolver, createContext } from './identify.js';
+import { forward } from './forward.js';
+import type { ForwardLimits, Upstream } from './forward.js';
+import { problem } from './problems.js';
+import type { Problem } from './problems.js';
+import { baseHeaders, sendProblem } from './respond.js';
+import { findRoute, hasCredentialInQuery, parseTarget } from './route.js';
+import type { CompiledRoute } from './route.js';
+
+/**
+ * A stage that may refuse: it returns a Problem, or undefined to let the request go on. Async stages
+ * (authenticate) may return a promise; synchronous ones stay synchronous so the hot path allocates no
+ * promise it does not need.
+ */
+export type Stage = (req: IncomingMessage, ctx: RequestContext) => Problem | undefined | Promise<Problem | undefined>;
+
+export interface DataPlaneOptions {
+  readonly routes: readonly CompiledRoute[];
+  readonly upstreams: readonly Upstream[];
+  readonly limits: ForwardLimits;
+  readonly trustedProxies: readonly string[];
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly accessLog: boolean;
+  /** identify -> route -> [these, in order: authenticate, authorize, ...] -> forward */
+  readonly stages: readonly Stage[];
+  readonly ready: () => Promise<boolean>;
+  readonly isDraining: () => boolean;
+}
+
+/** Identity facts for the upstream: set only by us, any client copy was dropped in forward. */
+function identityHeaders(ctx: RequestContext): string[] {
+  const p = ctx.principal;
+  if (!p) return [];
+  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', [...p.scopes].join(' ')];
+}
+
+export function createDataPlaneHandler(options: DataPlaneOptions) {
+  const resolveClientIp = createClientIpResolver(options.trustedProxies);
+  const { logger, metrics, routes, upstreams, limits, stages } = options;
+
+  function finish(req: IncomingMessage, ctx: RequestContext, status: number, refusal?: Problem, cause?: unknown): void {
+    const service = ctx.route?.service ?? '-';
+    metrics.requests.inc({ service, status: `${Math.floor(status / 100)}xx` });
+    if (cause !== undefined) {
+      const err = cause as { code?: string; message?: string };
+      logger.warn({ requestId: ctx.id, service, problem: refusal?.code, cause: { code: err.code, message: err.message } }, 'request failed');
+    }
+    if (options.accessLog) {
+      logger.info(
+        {
+          requestId: ctx.id, method: req.method, path: ctx.path, status, service, clientIp: ctx.clientIp,
+          consumer: ctx.principal?.consumerId, problem: refusal?.code,
+          ms: Math.round((performance.now() - ctx.startedAt) * 100) / 100,
+        },
+        'request',
+      );
+    }
+  }
+
+  function refuse(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, p: Problem, close = false, cause?: unknown): void {
+    sendProblem(res, ctx.id, p, { close: close || options.isDraining() });
+    finish(req, ctx, res.statusCode, p, cause);
+  }
+
+  async function health(res: ServerResponse, ctx: RequestContext, ready: boolean): Promise<void> {
+    const ok = ready ? await options.ready() : true;
+    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable' });
+    res.writeHead(ok ? 200 : 503, [...baseHeaders(ctx.id), 'content-type', 'application/json', 'cache-control', 'no-store']);
+    res.end(body);
+  }
+
+  async function runStages(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, from: number): Promise<void> {
+    for (let i = from; i < stages.length; i++) {
+      let refusal = (stages[i] as Stage)(req, ctx);
+      if (refusal instanceof Promise) refusal = await refusal;
+      if (refusal) return refuse(req, res, ctx, refusal);
+    }
+    const route = ctx.route as CompiledRoute;
+    const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, limits, identityHeaders(ctx));
+    if ('problem' in outcome) refuse(req, res, ctx, outcome.problem, outcome.close, outcome.cause);
+    else finish(req, ctx, outcome.status);
+  }
+
+  return function handleDataPlaneRequest(req: IncomingMessage, res: ServerResponse): void {
+    const ctx = createContext(req, resolveClientIp);
+    const url = req.url;
+    if (url === '/healthz' || url === '/readyz') {
+      void health(res, ctx, url === '/readyz');
+      return;
+    }
+    const target = parseTarget(url);
+    if ('code' in target) return refuse(req, res, ctx, target);
+    ctx.path = target.path;
+    ctx.query = target.query;
+    if (hasCredentialInQuery(target.query)) return refuse(req, res, ctx, problem('credential-in-query'));
+    const method = req.method ?? 'GET';
+    ctx.route = findRoute(routes, method, target.segments);
+    if (!ctx.route) return refuse(req, res, ctx, problem('not-found'));
+    runStages(req, res, ctx, 0).catch((error: unknown) => refuse(req, res, ctx, problem('internal'), true, error));
+  };
+}

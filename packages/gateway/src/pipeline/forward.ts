@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { ServiceConfig } from '../config/schema.js';
+import type { RequestContext } from './context.js';
+import { problem } from './problems.js';
+import type { Problem } from './problems.js';
+import { baseHeaders } from './respond.js';
+
+/** RFC 9110 §7.6.1 hop-by-hop fields, plus the ones a proxy must never pass on. */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host',
+]);
+/** Request fields the gateway consumes or sets itself; a client's copy is dropped (CONTRACT §3). */
+const CONSUMED_REQUEST = new Set(['authorization', 'x-api-key', 'x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
+/** Response fields that describe the upstream's software: not the client's business. */
+const UPSTREAM_DETAIL = new Set(['x-powered-by', 'server', 'x-aspnet-version', 'x-aspnetmvc-version']);
+const RESPONSE_OWN = new Set(['strict-transport-security', 'x-request-id']);
+
+export interface Upstream {
+  readonly name: string;
+  readonly pool: Pool;
+  readonly host: string;
+  readonly timeout: number;
+}
+
+export function createUpstreams(services: readonly ServiceConfig[]): Upstream[] {
+  return services.map((service) => {
+    const url = new URL(service.upstream);
+    const timeout = service.timeout;
+    const pool = new Pool(url.origin, {
+      connections: service.connections,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connectTimeout: Math.min(timeout, 10_000),
+      // Upstream TLS is always validated; a private CA may be added, never validation removed.
+      ...(url.protocol === 'https:' ? { connect: { ca: service.ca ? readFileSync(service.ca) : undefined, minVersion: 'TLSv1.2' as const } } : {}),
+    });
+    return { name: service.name, pool, host: url.host, timeout };
+  });
+}
+
+function upstreamProblem(error: unknown): Problem {
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return problem('gateway-timeout');
+  }
+  if (code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED') return problem('unavailable');
+  return problem('bad-gateway');
+}
+
+class BodyTooLarge extends Error {
+  readonly code = 'PORTCULLIS_BODY_TOO_LARGE';
+}
+class BodyTimeout extends Error {
+  readonly code = 'PORTCULLIS_BODY_TIMEOUT';
+}
+
+/** Counts request-body bytes as they stream, for bodies whose size is not declared up front. */
+class ByteLimit extends Transform {
+  private seen = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) done(new BodyTooLarge('request body over the limit'));
+    else done(null, chunk);
+  }
+}
+
+export interface ForwardLimits {
+  readonly maxBodyBytes: number;
+  readonly bodyTimeout: number;
+}
+
+export type ForwardOutcome = { readonly status: number } | { readonly problem: Problem; readonly cause?: unknown; readonly close?: boolean };
+
+function requestHeaders(req: IncomingMessage, ctx: RequestContext, upstream: Upstream, extra: readonly string[]): string[] {
+  const raw = req.rawHeaders;
+  const connectionListed = req.headers.connection?.toLowerCase().split(',').map((s) => s.trim());
+  const out: string[] = ['host', upstream.host];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (HOP_BY_HOP.has(name) || CONSUMED_REQUEST.has(name) || name.startsWith('x-portcullis-')) continue;
+    if (connectionListed?.includes(name)) continue;
+    out.push(name, raw[i + 1] as string);
+  }
+  out.push('x-request-id', ctx.id, 'x-forwarded-for', ctx.clientIp, 'x-forwarded-proto', 'https');
+  if (req.headers.host) out.push('x-forwarded-host', req.headers.host);
+  for (const header of extra) out.push(header);
+  return out;
+}
+
+function responseHeaders(headers: Dispatcher.ResponseData['headers'], ctx: RequestContext): string[] {
+  const out = baseHeaders(ctx.id);
+  if (ctx.principal?.responseHeaders) out.push(...ctx.principal.responseHeaders);
+  const connectionListed = typeof headers.connection === 'string' ? headers.connection.toLowerCase().split(',').map((s) => s.trim()) : undefined;
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || UPSTREAM_DETAIL.has(name) || RESPONSE_OWN.has(name) || connectionListed?.includes(name)) continue;
+    const value = headers[name];
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else if (value !== undefined) out.push(name, value);
+  }
+  return out;
+}
+
+/**
+ * Streams the request to the upstream and the response back. `identityHeaders` are the X-Portcullis-*
+ * fields (flat name/value list) set by earlier stages. Resolves once the exchange has finished or failed.
+ */
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  upstream: Upstream,
+  limits: ForwardLimits,
+  identityHeaders: readonly string[],
+): Promise<ForwardOutcome> {
+  const declared = req.headers['content-length'];
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (declared !== undefined && Number(declared) > limits.maxBodyBytes) {
+    return Promise.resolve({ problem: problem('payload-too-large'), close: true });
+  }
+  let body: IncomingMessage | ByteLimit | null = null;
+  let bodyTimer: NodeJS.Timeout | undefined;
+  const abort = new AbortController();
+  if (chunked || (declared !== undefined && declared !== '0')) {
+    body = chunked ? req.pipe(new ByteLimit(limits.maxBodyBytes)) : req;
+    if (chunked) req.once('error', (e) => (body as ByteLimit).destroy(e));
+    bodyTimer = setTimeout(() => abort.abort(new BodyTimeout('request body too slow')), limits.bodyTimeout);
+    req.once('end', () => clearTimeout(bodyTimer));
+  }
+  // A client that hangs up should not keep the upstream working for nobody.
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+  });
+  return new Promise((resolve) => {
+    let status = 0;
+    upstream.pool.stream(
+      {
+        path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: requestHeaders(req, ctx, upstream, identityHeaders),
+        body,
+        signal: abort.signal,
+        opaque: res,
+      },
+      ({ statusCode, headers, opaque }) => {
+        status = statusCode;
+        const out = opaque as ServerResponse;
+        out.writeHead(statusCode, responseHeaders(headers, ctx));
+        return out;
+      },
+      (error) => {
+        clearTimeout(bodyTimer);
+        if (!error) return resolve({ status });
+        const reason = abort.signal.aborted ? abort.signal.reason : error;
+        if (reason instanceof BodyTooLarge) resolve({ problem: problem('payload-too-large'), cause: reason, close: true });
+        else if (reason instanceof BodyTimeout) resolve({ problem: problem('request-timeout'), cause: reason, close: true });
+        else resolve({ problem: upstreamProblem(reason), cause: reason });
+      },
+    );
+  });
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import type { IncomingMessage } from 'node:http';
+import type { RequestContext } from './context.js';
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+function parseRange(text: string): Range {
+  if (text.includes('/')) return ipaddr.parseCIDR(text);
+  const addr = ipaddr.parse(text);
+  return [addr, addr.kind() === 'ipv4' ? 32 : 128];
+}
+
+/** IPv4-mapped IPv6 (::ffff:a.b.c.d) is treated as the IPv4 address it carries. */
+export function normalizeIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  try {
+    return ipaddr.process(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function inRanges(addr: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Range[]): boolean {
+  for (const [net, bits] of ranges) {
+    if (addr.kind() === net.kind() && addr.match(net, bits)) return true;
+  }
+  return false;
+}
+
+export function parseRanges(texts: readonly string[]): Range[] {
+  return texts.map((t) => {
+    const [addr, bits] = parseRange(t);
+    // Normalise ::ffff:0:0/96 style entries to IPv4 so they match processed addresses.
+    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+      return [(addr as ipaddr.IPv6).toIPv4Address(), bits - 96] as Range;
+    }
+    return [addr, bits] as Range;
+  });
+}
+
+/**
+ * The client address: the socket peer, unless that peer is a trusted proxy, in which case
+ * X-Forwarded-For is walked from the right past trusted hops. Anyone else's X-Forwarded-For is ignored,
+ * so a spoofed header cannot move a caller into an allow-list.
+ */
+export function createClientIpResolver(trustedProxies: readonly string[]) {
+  const trusted = parseRanges(trustedProxies);
+  return function resolveClientIp(socketAddress: string | undefined, forwardedFor: string | undefined): string {
+    const peer = normalizeIp(socketAddress ?? '');
+    if (!peer) return socketAddress ?? 'unknown';
+    if (trusted.length === 0 || !inRanges(peer, trusted) || !forwardedFor) return peer.toString();
+    let client = peer;
+    const hops = forwardedFor.split(',');
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = normalizeIp((hops[i] ?? '').trim());
+      if (!hop) break; // a malformed hop: trust nothing to its left
+      client = hop;
+      if (!inRanges(hop, trusted)) break;
+    }
+    return client.toString();
+  };
+}
+
+export function createContext(req: IncomingMessage, resolveClientIp: ReturnType<typeof createClientIpResolver>): RequestContext {
+  const xff = req.headers['x-forwarded-for'];
+  return {
+    id: randomUUID(),
+    startedAt: performance.now(),
+    clientIp: resolveClientIp(req.socket.remoteAddress, Array.isArray(xff) ? xff.join(',') : xff),
+    path: '',
+    query: '',
+    route: undefined,
+    principal: undefined,
+  };
+}

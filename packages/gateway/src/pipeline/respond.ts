@@ -1,0 +1,45 @@
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { HSTS_HEADER_VALUE } from '../server/tls.js';
+import { PROBLEMS, PROBLEM_MEDIA_TYPE, problemBody } from './problems.js';
+import type { Problem } from './problems.js';
+
+/** Headers every response carries, whatever answered it. */
+export function baseHeaders(requestId: string): string[] {
+  return ['strict-transport-security', HSTS_HEADER_VALUE, 'x-request-id', requestId];
+}
+
+/** The one place a Problem becomes HTTP (RFC 9457). */
+export function sendProblem(res: ServerResponse, requestId: string, p: Problem, options: { close?: boolean } = {}): void {
+  if (res.headersSent) {
+    res.destroy(); // mid-stream failure: the only honest signal left is a truncated response
+    return;
+  }
+  const body = problemBody(p, requestId);
+  const headers = [
+    ...baseHeaders(requestId),
+    'content-type', PROBLEM_MEDIA_TYPE,
+    'content-length', String(Buffer.byteLength(body)),
+    'cache-control', 'no-store',
+  ];
+  if (p.headers) for (const [name, value] of Object.entries(p.headers)) headers.push(name, value);
+  if (options.close) headers.push('connection', 'close');
+  res.writeHead(PROBLEMS[p.code].status, headers);
+  res.end(body);
+}
+
+/**
+ * A whole HTTP/1.1 response as bytes, for errors found before Node built a request object (header
+ * overflow, parse errors, header timeouts): those arrive on the raw socket through 'clientError'.
+ */
+export function rawProblemResponse(p: Problem, requestId: string): string {
+  const status = PROBLEMS[p.code].status;
+  const body = problemBody(p, requestId);
+  const [, , , id] = baseHeaders(requestId);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    `Strict-Transport-Security: ${HSTS_HEADER_VALUE}\r\nX-Request-Id: ${id}\r\n` +
+    `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
+  );
+}
