@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerServerCommands } from './server-commands.js';
 
 /** Builds the `portcullis` command. Thin: it starts the server or calls the admin API. */
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerServerCommands(program);
+  registerAdminCommands(program);
   return program;
 }
 

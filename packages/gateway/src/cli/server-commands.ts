@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
-import { runDemo } from '../demo/demo.js';
-import { startGateway } from '../server/gateway.js';
+
+// The server is imported when a server command runs, so admin commands start fast.
 
 /** Resolves on the first SIGTERM or SIGINT (Ctrl-C). */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -21,6 +21,7 @@ export function registerServerCommands(program: Command): void {
     .option('-c, --config <file>', 'configuration file', './portcullis.yaml')
     .action(async (options: { config: string }) => {
       const config = loadConfig(options.config);
+      const { startGateway } = await import('../server/gateway.js');
       const gateway = await startGateway({ config });
       const signal = await untilSignal();
       gateway.logger.info({ signal }, 'draining');
@@ -48,6 +49,7 @@ export function registerServerCommands(program: Command): void {
     .option('--admin-port <port>', 'admin port (0 picks a free one)', '8444')
     .option('--data-dir <dir>', 'where the demo keeps its state', './.portcullis')
     .action(async (options: { port: string; adminPort: string; dataDir: string }) => {
+      const { runDemo } = await import('../demo/demo.js');
       const demo = await runDemo({ port: Number(options.port), adminPort: Number(options.adminPort), dataDir: options.dataDir });
       await untilSignal();
       await demo.stop();

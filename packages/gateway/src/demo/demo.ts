@@ -1,4 +1,10 @@
 import { validateConfig } from '../config/load.js';
+import { createConsumer, listConsumers } from '../credentials/consumers.js';
+import type { CredentialDeps } from '../credentials/deps.js';
+import { createApiKey } from '../credentials/issue-key.js';
+import { keyStatus } from '../credentials/model.js';
+import { listApiKeys } from '../credentials/repository.js';
+import { revokeApiKey } from '../credentials/revoke-key.js';
 import { startGateway } from '../server/gateway.js';
 import { startSampleUpstream } from './sample-upstream.js';
 
@@ -36,15 +42,27 @@ export async function runDemo(options: DemoOptions) {
     process.cwd(),
   );
   const gateway = await startGateway({ config });
+  const key = await freshDemoKey(gateway.credentials);
+  const curl = `curl --cacert ${gateway.caFile} -H "Authorization: Bearer ${key}" ${gateway.url}/companies/1`;
+  const node =
+    `NODE_EXTRA_CA_CERTS=${gateway.caFile} node -e "fetch('${gateway.url}/companies', ` +
+    `{ headers: { authorization: 'Bearer ' + process.env.DEMO_KEY } }).then((r) => r.json()).then(console.log)"`;
   const lines = [
     '',
     'Portcullis demo is running.',
     `  gateway:  ${gateway.url}   (sample upstream behind it: ${upstream.url})`,
     `  admin:    ${gateway.adminUrl}`,
     `  CA file:  ${gateway.caFile ?? '(your own certificate)'}`,
+    `  API key:  ${key}`,
+    '            (demo consumer, scope companies:read; a new key each start, the previous one is revoked)',
     '',
     'Try it, with certificate validation on:',
-    `  curl --cacert ${gateway.caFile} ${gateway.url}/companies/1`,
+    `  ${curl}`,
+    '',
+    'From Node.js:',
+    `  DEMO_KEY=${key} ${node}`,
+    '',
+    'Manage keys from another terminal in this folder:  npx portcullis keys list',
     '',
     'Press Ctrl-C to stop.',
     '',
@@ -58,4 +76,15 @@ export async function runDemo(options: DemoOptions) {
       await upstream.close();
     },
   };
+}
+
+/** The demo consumer's one working key: older demo keys are revoked so only the printed one works. */
+async function freshDemoKey(deps: CredentialDeps): Promise<string> {
+  const actor = 'demo';
+  const consumer = (await listConsumers(deps)).find((c) => c.name === 'demo') ?? (await createConsumer(deps, actor, 'demo'));
+  for (const key of await listApiKeys(deps.db, consumer.id)) {
+    if (keyStatus(key, deps.policy, deps.clock()) !== 'revoked') await revokeApiKey(deps, actor, key.id);
+  }
+  const issued = await createApiKey(deps, actor, consumer.id, { scopes: ['companies:read'], allowedIps: [], allowedOrigins: [] });
+  return issued.value;
 }
