@@ -58,6 +58,8 @@ export interface KeyVerifierOptions {
   readonly policy: KeyAgePolicy;
   /** Bounded: an attacker can present any number of distinct key ids. */
   readonly cacheSize?: number;
+  /** How long a cached key may be used without re-reading the store, if no change event arrives. */
+  readonly positiveTtlMs?: number;
   /** Unknown ids are remembered briefly so a flood of made-up keys does not become a flood of queries. */
   readonly negativeTtlMs?: number;
 }
@@ -76,11 +78,15 @@ export class KeyVerifier {
   private epoch = 0;
 
   constructor(private readonly options: KeyVerifierOptions) {
-    this.cache = new LRUCache({ max: options.cacheSize ?? 100_000 });
+    // The TTL is a backstop only: change events invalidate at once; a lost event is stale for a minute at most.
+    this.cache = new LRUCache({ max: options.cacheSize ?? 100_000, ttl: options.positiveTtlMs ?? 60_000 });
     this.unknown = new LRUCache({ max: options.cacheSize ?? 100_000, ttl: options.negativeTtlMs ?? 30_000 });
     this.unsubscribe = options.bus.subscribe((event) => {
       this.epoch++;
-      if (event.kind === 'api-key') {
+      if (event.kind === 'resync') {
+        this.cache.clear();
+        this.unknown.clear();
+      } else if (event.kind === 'api-key') {
         this.cache.delete(event.id);
         this.unknown.delete(event.id);
       } else {

@@ -23,6 +23,7 @@ import type { Stage } from '../pipeline/data-plane.js';
 import { createUpstreams } from '../pipeline/forward.js';
 import { compileRoutes } from '../pipeline/route.js';
 import { createInProcessChangeBus } from '../state/change-bus.js';
+import { createPostgresChangeBus } from '../state/postgres-change-bus.js';
 import { systemClock } from '../state/clock.js';
 import type { Clock } from '../state/clock.js';
 import { openDatabase } from '../store/open.js';
@@ -110,7 +111,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keyring = await Keyring.open(db, masterKeys.keys);
   await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
-  const bus = createInProcessChangeBus();
+  const bus = config.database
+    ? await createPostgresChangeBus({ url: config.database.url, db, logger })
+    : createInProcessChangeBus();
   const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
   const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
   const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });

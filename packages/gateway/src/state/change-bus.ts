@@ -6,7 +6,16 @@ import { EventEmitter } from 'node:events';
  */
 export type ChangeEvent =
   | { readonly kind: 'api-key'; readonly id: string }
-  | { readonly kind: 'consumer'; readonly id: string };
+  | { readonly kind: 'consumer'; readonly id: string }
+  /** Events may have been missed (the bus reconnected): drop everything cached. */
+  | { readonly kind: 'resync' };
+
+export function isChangeEvent(value: unknown): value is ChangeEvent {
+  const v = value as { kind?: unknown; id?: unknown } | null;
+  if (!v || typeof v !== 'object') return false;
+  if (v.kind === 'resync') return true;
+  return (v.kind === 'api-key' || v.kind === 'consumer') && typeof v.id === 'string' && v.id.length <= 64;
+}
 
 export interface ChangeBus {
   publish(event: ChangeEvent): Promise<void>;

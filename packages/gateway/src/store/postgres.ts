@@ -190,7 +190,7 @@ async function createSchema(db: Database, schema: string): Promise<void> {
  * libpq connects as the OS user when the URL names none; node-postgres uses $PGUSER or $USER and sends
  * no user at all when both are unset (common in containers). Fill the gap as libpq would.
  */
-function withDefaultUser(url: string): string {
+export function withDefaultUser(url: string): string {
   if (process.env.PGUSER || process.env.USER) return url;
   try {
     const parsed = new URL(url);

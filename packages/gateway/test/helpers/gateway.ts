@@ -39,7 +39,18 @@ async function send(agent: Agent, origin: string, path: string, options: CallOpt
 }
 
 /** Starts a real gateway over TLS (tls: auto) on ephemeral ports, in a temp dataDir, with captured logs. */
-export async function startTestGateway(input: Partial<ConfigInput> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  /** A fake clock, to move through expiry and grace periods without sleeping. */
+  clock?: () => number;
+  /** With PostgreSQL: the schema to keep tables in (several gateways may share one). */
+  databaseSchema?: string;
+}
+
+export async function startTestGateway(
+  input: Partial<ConfigInput> = {},
+  env: NodeJS.ProcessEnv = {},
+  options: TestGatewayOptions = {},
+): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
   const config = validateConfig(
     { listen: { port: 0 }, admin: { port: 0 }, tls: 'auto', dataDir, ...input },
@@ -48,7 +59,7 @@ export async function startTestGateway(input: Partial<ConfigInput> = {}, env: No
     env,
   );
   const logs = captureLogs();
-  const gateway = await startGateway({ config, logger: logs.logger, env });
+  const gateway = await startGateway({ config, logger: logs.logger, env, ...options });
   const ca = readFileSync(gateway.caFile as string);
   const agent = new Agent({ connect: { ca } });
   return {

@@ -1,0 +1,80 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Logger } from '../observe/logger.js';
+import { redactor, withDefaultUser } from '../store/postgres.js';
+import type { Sql } from '../store/sql.js';
+import { isChangeEvent } from './change-bus.js';
+import type { ChangeBus, ChangeEvent } from './change-bus.js';
+
+const CHANNEL = 'portcullis_changes';
+
+/**
+ * Change events between instances that share one PostgreSQL, over LISTEN/NOTIFY: a revocation at one
+ * instance drops the cached key at every instance within milliseconds. NOTIFY is sent after the change
+ * committed. If the listening connection drops, events may be lost: on reconnect every listener gets
+ * `resync` and drops its whole cache. (With redis.url, a Redis bus can stand in for this.)
+ */
+export async function createPostgresChangeBus(options: { url: string; db: Sql; logger: Logger }): Promise<ChangeBus> {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const { redact } = redactor(options.url);
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retryMs = 250;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  async function connect(): Promise<void> {
+    const next = new pg.Client({ connectionString: withDefaultUser(options.url), application_name: 'portcullis-changes' });
+    next.on('notification', (message) => {
+      try {
+        const event: unknown = JSON.parse(message.payload ?? '');
+        if (isChangeEvent(event)) emitter.emit('change', event);
+      } catch {
+        // not ours: ignore
+      }
+    });
+    next.on('error', (error) => {
+      options.logger.warn({ err: { message: redact(error.message) } }, 'change-event connection failed; reconnecting');
+      void next.end().catch(() => undefined);
+      if (client === next) reconnectSoon();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${CHANNEL}`);
+    client = next;
+    retryMs = 250;
+  }
+
+  function reconnectSoon(): void {
+    client = undefined;
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      connect()
+        .then(() => emitter.emit('change', { kind: 'resync' } satisfies ChangeEvent))
+        .catch((error: Error) => {
+          options.logger.warn({ err: { message: redact(error.message) }, retryMs }, 'change-event connection failed; retrying');
+          retryMs = Math.min(retryMs * 2, 30_000);
+          reconnectSoon();
+        });
+    }, retryMs);
+    retryTimer.unref();
+  }
+
+  await connect();
+  return {
+    async publish(event) {
+      emitter.emit('change', event); // this instance at once, whatever the network does
+      await options.db.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)]);
+    },
+    subscribe(listener) {
+      emitter.on('change', listener);
+      return () => emitter.off('change', listener);
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      emitter.removeAllListeners();
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
