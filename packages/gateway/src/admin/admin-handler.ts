@@ -57,21 +57,23 @@ export function createAdminHandler(options: AdminHandlerOptions) {
       metrics.authFailures.inc({ reason: 'admin-token' });
       return sendProblem(res, requestId, UNAUTHORIZED);
     }
-    let methodMismatch = false;
+    const allowed: string[] = [];
     for (const route of routes) {
       const match = route.pattern.exec(path);
       if (!match) continue;
       if (route.method !== req.method) {
-        methodMismatch = true;
+        allowed.push(route.method);
         continue;
       }
-      // Auditors read; every other role may also change credentials. Finer RBAC arrives with the console.
-      if (admin.role === 'auditor' && route.method !== 'GET') return sendProblem(res, requestId, problem('forbidden'));
+      // Auditors read; other roles may also change credentials; some routes name their roles.
+      const permitted = route.roles ? route.roles.includes(admin.role) : route.method === 'GET' || admin.role !== 'auditor';
+      if (!permitted) return sendProblem(res, requestId, problem('forbidden'));
       const reply = await route.handle({ req, params: match.slice(1), query: url.searchParams, admin });
       logger.info({ requestId, admin: admin.tokenId, method: req.method, path, status: reply.status }, 'admin request');
       return sendJson(res, requestId, reply.status, reply.body);
     }
-    sendProblem(res, requestId, problem(methodMismatch ? 'method-not-allowed' : 'not-found'));
+    if (allowed.length === 0) return sendProblem(res, requestId, problem('not-found'));
+    sendProblem(res, requestId, problem('method-not-allowed', undefined, { allow: allowed.join(', ') })); // RFC 9110 §15.5.6
   }
 
   return function handleAdminRequest(req: IncomingMessage, res: ServerResponse): void {

@@ -8,8 +8,10 @@ import { describeConsumer, describeKey } from '../credentials/model.js';
 import { listApiKeys } from '../credentials/repository.js';
 import { getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
 import { rotateApiKey } from '../credentials/rotate-key.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { appendAudit, verifyAuditChain } from '../observe/audit.js';
 import { parseRanges } from '../pipeline/identify.js';
-import type { AdminIdentity } from './admin-tokens.js';
+import type { AdminIdentity, AdminRole } from './admin-tokens.js';
 import { readJson } from './http.js';
 
 export interface AdminCall {
@@ -28,6 +30,8 @@ export interface AdminRoute {
   readonly method: 'GET' | 'POST';
   readonly pattern: RegExp;
   readonly handle: (call: AdminCall) => Promise<AdminReply>;
+  /** Who may call it; by default every role for GET, every role but auditor otherwise. */
+  readonly roles?: readonly AdminRole[];
 }
 
 const ID = '([A-Za-z0-9_]{1,64})';
@@ -58,7 +62,7 @@ const createKeyBody = z.strictObject({
 const rotateBody = z.strictObject({ grace: duration.optional() });
 
 /** The admin API (CONTRACT §5), one entry per operation. */
-export function adminRoutes(deps: CredentialDeps): AdminRoute[] {
+export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[] {
   const now = () => deps.clock();
   const key = (k: Parameters<typeof describeKey>[0]) => describeKey(k, deps.policy, now());
   return [
@@ -124,6 +128,29 @@ export function adminRoutes(deps: CredentialDeps): AdminRoute[] {
       method: 'POST',
       pattern: new RegExp(`^/admin/v1/keys/${ID}/revoke$`),
       handle: async ({ params, admin }) => ({ status: 200, body: key(await revokeApiKey(deps, admin.tokenId, params[0] as string)) }),
+    },
+      {
+      method: 'POST',
+      pattern: /^\/admin\/v1\/keyring\/rotate$/,
+      roles: ['owner', 'admin'],
+      handle: async ({ admin }) => {
+        // A new data key for new ciphertexts, then every data key re-wrapped under the current master key.
+        const rotated = await keyring.rotateDataKey();
+        const { rewrapped } = await keyring.rewrapDataKeys();
+        const at = new Date(now());
+        await deps.db.transaction((tx) =>
+          appendAudit(tx, { actor: admin.tokenId, action: 'keyring.rotate', target: rotated.id, detail: { rewrapped, masterKeyId: keyring.currentMasterKeyId } }, at),
+        );
+        return { status: 200, body: { dataKeyId: rotated.id, masterKeyId: keyring.currentMasterKeyId, rewrapped } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/admin\/v1\/audit\/verify$/,
+      handle: async () => {
+        const result = await verifyAuditChain(deps.db);
+        return { status: 200, body: result };
+      },
     },
   ];
 }

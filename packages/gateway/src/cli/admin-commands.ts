@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createAdminClient } from './admin-client.js';
+import { CliError, createAdminClient } from './admin-client.js';
 
 interface Common {
   adminUrl?: string;
@@ -109,4 +109,19 @@ export function registerAdminCommands(program: Command): void {
       print(o, list, () => list.map(keyLine).join('\n') || 'no keys');
     },
   );
+
+  const keyring = program.command('keyring').description('encryption keys for secrets at rest');
+  withCommon(keyring.command('rotate').description('start a new data key and re-wrap all data keys under the current master key')).action(
+    async (o: Common) => {
+      const r = await createAdminClient(o)<{ dataKeyId: string; masterKeyId: string; rewrapped: number }>('POST', '/keyring/rotate');
+      print(o, r, () => `new data key ${r.dataKeyId}; ${r.rewrapped} data key(s) re-wrapped under master key ${r.masterKeyId}`);
+    },
+  );
+
+  const audit = program.command('audit').description('the tamper-evident audit log');
+  withCommon(audit.command('verify').description('recompute the hash chain; exits 3 if a record was altered or removed')).action(async (o: Common) => {
+    const r = await createAdminClient(o)<{ ok: boolean; records: number; head?: string | null; brokenAt?: string }>('GET', '/audit/verify');
+    print(o, r, () => (r.ok ? `audit log intact: ${r.records} records, head ${r.head ?? '-'}` : `AUDIT LOG BROKEN at record ${r.brokenAt} (after ${r.records} good records)`));
+    if (!r.ok) throw new CliError('', 3);
+  });
 }

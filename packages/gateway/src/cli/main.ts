@@ -22,7 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`portcullis: ${message}\n`);
+    if (message) process.stderr.write(`portcullis: ${message}\n`);
     return (error as { exitCode?: number }).exitCode ?? 1;
   }
 }

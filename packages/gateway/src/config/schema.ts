@@ -116,6 +116,21 @@ export const configSchema = z
     services: z.array(serviceSchema).default([]),
   })
   .superRefine((config, ctx) => {
+    // Accepting a security policy that is not enforced yet would fail open: refuse it instead.
+    config.services.forEach((service, i) => {
+      if (service.rateLimit) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'rateLimit'], message: 'rate limiting is not available in this version yet; remove rateLimit (it would not be enforced)' });
+      }
+      service.routes.forEach((route, j) => {
+        if (route.signature === 'required') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'routes', j, 'signature'],
+            message: 'request signatures (RFC 9421) are not available in this version yet; remove "signature: required" (it would not be enforced)',
+          });
+        }
+      });
+    });
     const seen = new Map<string, number>();
     config.services.forEach((service, index) => {
       const first = seen.get(service.name);

@@ -10,7 +10,7 @@ export interface AuditEntry {
 
 /** Serialises appends across instances for the length of the writing transaction. */
 const AUDIT_LOCK = 0x706f7274_61756469n; // "portaudi"
-const GENESIS = Buffer.alloc(32);
+const GENESIS: Buffer = Buffer.alloc(32);
 
 /**
  * Appends to the hash-chained audit log inside the caller's transaction, so an audited change and its
@@ -41,4 +41,32 @@ function canonical(value: unknown): unknown {
     return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
   }
   return value;
+}
+
+export type AuditVerification =
+  | { readonly ok: true; readonly records: number; readonly head: string | null }
+  | { readonly ok: false; readonly records: number; readonly brokenAt: string };
+
+/**
+ * Recomputes the chain from the first record: any edited, deleted or reordered record shows up as the
+ * first sequence number whose stored hashes do not match. Reads in pages, so memory stays flat.
+ */
+export async function verifyAuditChain(db: Sql, pageSize = 1_000): Promise<AuditVerification> {
+  let prev = GENESIS;
+  let after = '0';
+  let records = 0;
+  for (;;) {
+    const rows = await db.query<{ seq: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown>; prev_hash: Buffer; hash: Buffer }>(
+      'SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [after, pageSize],
+    );
+    for (const row of rows) {
+      const expected = auditHash(prev, row.at, { actor: row.actor, action: row.action, ...(row.target === null ? {} : { target: row.target }) }, row.detail);
+      if (!row.prev_hash.equals(prev) || !row.hash.equals(expected)) return { ok: false, records, brokenAt: row.seq };
+      prev = row.hash;
+      records++;
+    }
+    if (rows.length < pageSize) return { ok: true, records, head: records === 0 ? null : prev.toString('hex') };
+    after = (rows.at(-1) as { seq: string }).seq;
+  }
 }

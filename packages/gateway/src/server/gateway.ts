@@ -111,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keyring = await Keyring.open(db, masterKeys.keys);
   await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
+  if (config.redis) logger.warn('redis.url is set but not used yet: change events travel over PostgreSQL; rate limits and nonces arrive with traffic policies');
   const bus = config.database
     ? await createPostgresChangeBus({ url: config.database.url, db, logger })
     : createInProcessChangeBus();
@@ -145,7 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dataServer = createListener({ name: 'data-plane', ...listenerLimits }, dataPlane);
   const adminServer = createListener(
     { name: 'admin', ...listenerLimits },
-    createAdminHandler({ db, routes: adminRoutes(credentials), metrics, logger, ready }),
+    createAdminHandler({ db, routes: adminRoutes(credentials, keyring), metrics, logger, ready }),
   );
   const dataFlight = trackInFlight(dataServer);
   const adminFlight = trackInFlight(adminServer);

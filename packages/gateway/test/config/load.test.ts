@@ -112,4 +112,12 @@ describe('loadConfig', () => {
   it('refuses warnAge not shorter than maxAge', () => {
     expect(problemsOf(write(`keys: { maxAge: 30d, warnAge: 60d }\n${SERVICE}`))).toContain('keys.warnAge: warnAge must be shorter than maxAge');
   });
+
+  it('refuses policies this version cannot enforce yet, rather than accept them and fail open', () => {
+    const message = problemsOf(
+      write(SERVICE.replace('routes:', 'rateLimit: { requests: 100, per: 1m }\n    routes:').replace('scopes: [companies:read] }', 'scopes: [companies:read], signature: required }')),
+    );
+    expect(message).toContain('services[0].rateLimit: rate limiting is not available in this version yet');
+    expect(message).toContain('services[0].routes[0].signature: request signatures (RFC 9421) are not available in this version yet');
+  });
 });
