@@ -4,6 +4,13 @@ export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl
 
 /** Encodes a non-negative integer in base62, left-padded with '0' to `width` characters. */
 export function encodeBase62(value: number | bigint, width: number): string {
+  // Plain numbers (checksums, on every verification) avoid BigInt arithmetic, which is several times slower.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    let out = '';
+    for (let n = value; n > 0; n = Math.floor(n / 62)) out = BASE62_ALPHABET[n % 62] + out;
+    if (out.length > width) throw new RangeError(`value does not fit in ${width} base62 characters`);
+    return out.padStart(width, '0');
+  }
   let n = BigInt(value);
   if (n < 0n) throw new RangeError('encodeBase62 takes a non-negative integer');
   let out = '';
