@@ -39,10 +39,22 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
   }
   const result = schema.safeParse(input);
   if (!result.success) {
-    const errors = result.error.issues.map((issue) => ({ pointer: `/${issue.path.join('/')}`, field: formatPath(issue.path), detail: issue.message }));
+    const errors = result.error.issues.flatMap((issue) =>
+      // An unknown member is reported at the member itself, not at the object that holds it.
+      (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path]).map((path) => ({
+        pointer: jsonPointer(path),
+        field: formatPath(path),
+        detail: issue.code === 'unrecognized_keys' ? `unknown member "${String(path.at(-1))}"` : issue.message,
+      })),
+    );
     refuse('bad-request', 'The request body is not valid.', { errors });
   }
   return result.data;
+}
+
+/** RFC 6901: '' is the whole document; `~` and `/` in a member name are escaped. */
+function jsonPointer(path: readonly PropertyKey[]): string {
+  return path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
 export function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown): void {

@@ -20,8 +20,10 @@ export async function rotateApiKey(deps: CredentialDeps, actor: Actor, id: strin
     }
     const consumer = await findConsumer(tx, old.consumerId);
     if (consumer?.disabledAt) throw new CredentialError('consumer_disabled', `consumer ${old.consumerId} is disabled`);
-    const remaining = old.expiresAt ? old.expiresAt.getTime() - now.getTime() : undefined;
-    const issued = await insertNewKey(tx, old.consumerId, { ...old, ...(remaining === undefined ? {} : { expiresIn: Math.max(remaining, graceMs) }) }, now);
+    // The successor gets the lifetime the old key was created with: rotation renews the secret on the
+    // same terms, it neither stretches a short-lived key by the grace period nor cuts a long one short.
+    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : undefined;
+    const issued = await insertNewKey(tx, old.consumerId, { ...old, ...(lifetime === undefined ? {} : { expiresIn: lifetime }) }, now);
     const graceEndsAt = new Date(Math.min(now.getTime() + graceMs, effectiveExpiry(old, deps.policy)));
     await markRotated(tx, id, issued.key.id, graceEndsAt);
     await appendAudit(tx, { actor, action: 'key.rotate', target: id, detail: { newKeyId: issued.key.id, graceEndsAt: graceEndsAt.toISOString() } }, now);

@@ -76,3 +76,17 @@ describe('admin writes are all or nothing', () => {
     for (let i = 1; i < rows.length; i++) expect(rows[i]?.prev_hash.equals(rows[i - 1]?.hash as Buffer)).toBe(true);
   });
 });
+
+describe('rotation terms', () => {
+  it("gives the successor the old key's lifetime, counted from the rotation, and ends the grace at the old key's expiry", async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const timed = { ...deps, clock: () => now };
+    const consumer = await createConsumer(timed, 'test', 'lifetime');
+    const day = 86_400_000;
+    const { key } = await createApiKey(timed, 'test', consumer.id, { scopes: [], allowedIps: [], allowedOrigins: [], expiresIn: 30 * day });
+    now += 29 * day; // one day left
+    const rotated = await rotateApiKey(timed, 'test', key.id, 7 * day);
+    expect(rotated.key.expiresAt?.getTime()).toBe(now + 30 * day);
+    expect(rotated.graceEndsAt.getTime()).toBe(now + day); // the grace never outlives the old key
+  });
+});
