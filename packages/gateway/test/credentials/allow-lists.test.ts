@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClientIpResolver, inRanges, normalizeIp, parseRanges } from '../../src/pipeline/identify.js';
+import { companiesService, expectProblem, startCredentialGateway } from './harness.js';
+import type { CredentialGateway } from './harness.js';
+
+/**
+ * Per-key IP and Origin allow-lists and scopes, through real gateways. The test client always connects
+ * from 127.0.0.1; X-Forwarded-For must move the client address only when the peer is a trusted proxy.
+ */
+
+let direct: CredentialGateway; // trustedProxies: []
+let proxied: CredentialGateway; // trustedProxies: [127.0.0.1/32]
+let directConsumer: string;
+let proxiedConsumer: string;
+
+beforeAll(async () => {
+  [direct, proxied] = await Promise.all([
+    startCredentialGateway((url) => ({ trustedProxies: [], services: [companiesService(url)] })),
+    startCredentialGateway((url) => ({ trustedProxies: ['127.0.0.1/32'], services: [companiesService(url)] })),
+  ]);
+  [directConsumer, proxiedConsumer] = await Promise.all([direct.createConsumer(), proxied.createConsumer()]);
+});
+afterAll(async () => {
+  await Promise.all([direct?.stop(), proxied?.stop()]);
+});
+
+function keyFor(t: CredentialGateway, fields: Record<string, unknown>) {
+  return t.createKey({ consumerId: t === direct ? directConsumer : proxiedConsumer, scopes: ['companies:read'], ...fields });
+}
+
+describe('IP allow-lists', () => {
+  it.each([
+    ['127.0.0.1/32'],
+    ['127.0.0.1'],
+    ['127.0.0.0/8'],
+    ['10.0.0.0/8', '127.0.0.0/8'],
+    ['::ffff:127.0.0.1'],
+    ['::ffff:127.0.0.0/104'],
+    ['::ffff:7f00:1'],
+  ].map((allowedIps) => ({ allowedIps })))('lets a loopback caller through with allowedIps $allowedIps', async ({ allowedIps }) => {
+    const key = await keyFor(direct, { allowedIps });
+    expect(key.allowedIps).toEqual(allowedIps);
+    expect((await direct.callWith(key.key)).status).toBe(200);
+  });
+
+  it.each([['10.0.0.0/8'], ['192.168.0.0/16', '10.0.0.0/8'], ['::ffff:10.0.0.0/104'], ['::1'], ['128.0.0.1/32']].map((allowedIps) => ({ allowedIps })))(
+    'refuses a loopback caller with 403 forbidden for allowedIps $allowedIps',
+    async ({ allowedIps }) => {
+      const key = await keyFor(direct, { allowedIps });
+      const reply = await direct.callWith(key.key);
+      expectProblem(reply, 403, 'forbidden');
+      expect(reply.headers['www-authenticate']).toBeUndefined();
+    },
+  );
+
+  it('treats IPv4-mapped IPv6 peers and entries as the IPv4 address they carry', () => {
+    const resolve = createClientIpResolver([]);
+    expect(resolve('::ffff:127.0.0.1', undefined)).toBe('127.0.0.1');
+    const mapped = normalizeIp('::ffff:10.1.2.3');
+    expect(mapped?.kind()).toBe('ipv4');
+    expect(inRanges(mapped as NonNullable<typeof mapped>, parseRanges(['10.0.0.0/8']))).toBe(true);
+    expect(inRanges(normalizeIp('10.1.2.3') as NonNullable<typeof mapped>, parseRanges(['::ffff:10.0.0.0/104']))).toBe(true);
+    expect(inRanges(normalizeIp('11.1.2.3') as NonNullable<typeof mapped>, parseRanges(['::ffff:10.0.0.0/104']))).toBe(false);
+    // A real IPv6 address does not match an IPv4 range and vice versa.
+    expect(inRanges(normalizeIp('::1') as NonNullable<typeof mapped>, parseRanges(['127.0.0.0/8']))).toBe(false);
+  });
+});
+
+describe('Origin allow-lists', () => {
+  let key: string;
+  beforeAll(async () => {
+    key = (await keyFor(direct, { allowedOrigins: ['app.example.com', '*.example.org'] })).key;
+  });
+
+  it.each(['https://app.example.com', 'https://x.example.org', 'https://a.b.example.org', 'https://APP.Example.com', 'http://app.example.com:8080'])(
+    'accepts Origin %s',
+    async (origin) => {
+      expect((await direct.callWith(key, '/companies/1', { headers: { origin } })).status).toBe(200);
+    },
+  );
+
+  it.each(['https://example.org', 'https://evil.com', 'https://app.example.com.evil.com', 'https://evilexample.org', 'https://example.com', 'null', 'not a url'])(
+    'refuses Origin %s with 403 forbidden',
+    async (origin) => {
+      expectProblem(await direct.callWith(key, '/companies/1', { headers: { origin } }), 403, 'forbidden');
+    },
+  );
+
+  it('refuses a request without Origin when the key has an Origin allow-list', async () => {
+    expectProblem(await direct.callWith(key), 403, 'forbidden');
+  });
+
+  it('refuses an origin entry that is not a host (400 naming the field)', async () => {
+    const reply = await direct.admin('POST', '/admin/v1/keys', { consumerId: directConsumer, allowedOrigins: ['app.example.com', 'https://x.example.org'] });
+    const body = expectProblem(reply, 400, 'bad-request');
+    expect((body.errors as { field: string }[]).map((e) => e.field)).toEqual(['allowedOrigins[1]']);
+  });
+});
+
+describe('scopes', () => {
+  it('refuses a missing scope with 403 insufficient_scope naming the scope needed (RFC 6750 §3.1)', async () => {
+    const key = await keyFor(direct, { scopes: ['companies:read'] });
+    const reply = await direct.callWith(key.key, '/companies', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expectProblem(reply, 403, 'insufficient-scope');
+    expect(reply.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="companies:write"');
+    expect((await direct.callWith(key.key)).status).toBe(200);
+  });
+
+  it('refuses a key without scopes on a route that needs one', async () => {
+    const key = await keyFor(direct, { scopes: [] });
+    expectProblem(await direct.callWith(key.key), 403, 'insufficient-scope');
+  });
+
+  it('tells a caller outside the allow-list nothing about scopes (allow-list checked first)', async () => {
+    const key = await keyFor(direct, { scopes: [], allowedIps: ['10.0.0.0/8'] });
+    const reply = await direct.callWith(key.key);
+    expectProblem(reply, 403, 'forbidden');
+    expect(reply.headers['www-authenticate']).toBeUndefined();
+  });
+});
+
+describe('X-Forwarded-For counts only from a trusted proxy', () => {
+  it('ignores X-Forwarded-For from an untrusted peer: a 10/8 key stays refused, a loopback key stays accepted', async () => {
+    const tenNet = await keyFor(direct, { allowedIps: ['10.0.0.0/8'] });
+    const loopback = await keyFor(direct, { allowedIps: ['127.0.0.1/32'] });
+    for (const spoof of [{ 'x-forwarded-for': '10.1.2.3' }, { 'x-forwarded-for': '10.1.2.3, 10.9.9.9' }, { forwarded: 'for=10.1.2.3' }, { 'x-real-ip': '10.1.2.3' }]) {
+      expectProblem(await direct.callWith(tenNet.key, '/companies/1', { headers: spoof }), 403, 'forbidden');
+      expect((await direct.callWith(loopback.key, '/companies/1', { headers: spoof })).status).toBe(200);
+      // The upstream hears the real peer, not the spoofed value.
+      expect(direct.upstream.seen.at(-1)?.headers['x-forwarded-for']).toBe('127.0.0.1');
+      expect(direct.upstream.seen.at(-1)?.headers.forwarded).toBeUndefined();
+    }
+  });
+
+  it('uses X-Forwarded-For from a trusted proxy: the 10/8 key passes for 10.1.2.3, the loopback key does not', async () => {
+    const tenNet = await keyFor(proxied, { allowedIps: ['10.0.0.0/8'] });
+    const loopback = await keyFor(proxied, { allowedIps: ['127.0.0.1/32'] });
+    const xff = { 'x-forwarded-for': '10.1.2.3' };
+    expect((await proxied.callWith(tenNet.key, '/companies/1', { headers: xff })).status).toBe(200);
+    expect(proxied.upstream.seen.at(-1)?.headers['x-forwarded-for']).toBe('10.1.2.3');
+    expectProblem(await proxied.callWith(loopback.key, '/companies/1', { headers: xff }), 403, 'forbidden');
+    // Without the header, the trusted proxy itself is the client.
+    expect((await proxied.callWith(loopback.key)).status).toBe(200);
+    expectProblem(await proxied.callWith(tenNet.key), 403, 'forbidden');
+  });
+
+  it('walks X-Forwarded-For from the right, so a value the client prepends cannot choose the address', async () => {
+    const loopback = await keyFor(proxied, { allowedIps: ['127.0.0.1/32'] });
+    const tenNet = await keyFor(proxied, { allowedIps: ['10.0.0.0/8'] });
+    // The client sent "X-Forwarded-For: 127.0.0.1" and the proxy appended the address it saw, 10.1.2.3.
+    expectProblem(await proxied.callWith(loopback.key, '/companies/1', { headers: { 'x-forwarded-for': '127.0.0.1, 10.1.2.3' } }), 403, 'forbidden');
+    // Trusted hops on the right are skipped.
+    expect((await proxied.callWith(tenNet.key, '/companies/1', { headers: { 'x-forwarded-for': '10.1.2.3, 127.0.0.1' } })).status).toBe(200);
+    // A malformed rightmost hop: nothing to its left is believed, the peer is the client.
+    expectProblem(await proxied.callWith(tenNet.key, '/companies/1', { headers: { 'x-forwarded-for': '10.1.2.3, not-an-ip' } }), 403, 'forbidden');
+  });
+});

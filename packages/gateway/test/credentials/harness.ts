@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { expect, vi } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { startGateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import type { Clock } from '../../src/state/clock.js';
+import type { CallOptions, Reply } from '../helpers/gateway.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { startRecordingUpstream } from '../helpers/upstream.js';
+
+export const DAY = 86_400_000;
+export const HOUR = 3_600_000;
+export const PROBLEM = 'urn:portcullis:problem:';
+
+/** Time that moves only when a test says so: expiry, grace and key age without sleeping. */
+export class FakeClock {
+  constructor(public now = Date.now()) {}
+  readonly read: Clock = () => this.now;
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
+
+export type Upstream = Awaited<ReturnType<typeof startRecordingUpstream>>;
+
+export interface IssuedKey {
+  id: string;
+  key: string;
+  [field: string]: unknown;
+}
+
+export interface CredentialGateway {
+  gateway: Gateway;
+  dataDir: string;
+  ca: Buffer;
+  clock: FakeClock;
+  upstream: Upstream;
+  logs: ReturnType<typeof captureLogs>;
+  agent: Agent;
+  /** The owner token the gateway wrote to dataDir/admin.token at first start. */
+  adminToken: string;
+  call(path: string, options?: CallOptions): Promise<Reply>;
+  /** A call with the key as `Authorization: Bearer`. */
+  callWith(key: string, path?: string, options?: CallOptions): Promise<Reply>;
+  /** An admin API call, authenticated with the admin token unless headers say otherwise. */
+  admin(method: 'GET' | 'POST', path: string, body?: unknown, options?: CallOptions): Promise<Reply>;
+  createConsumer(name?: string): Promise<string>;
+  createKey(body: Record<string, unknown>): Promise<IssuedKey>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /**
+   * Keeps the last-used queue's periodic flush from ever firing, so a test can tell a write caused by
+   * `flushUsage()` from one the 5 s timer happened to make. (The queue is the one user of the global
+   * setInterval while the gateway starts; Node's servers use their own timers.)
+   */
+  freezeIntervals?: boolean;
+}
+
+/** The routes the credential tests call: one per scope, and one public. */
+export function companiesService(upstreamUrl: string): NonNullable<ConfigInput['services']>[number] {
+  return {
+    name: 'companies',
+    upstream: upstreamUrl,
+    routes: [
+      { match: 'GET /companies/*', scopes: ['companies:read'] },
+      { match: 'POST /companies', scopes: ['companies:write'] },
+      { match: 'GET /public', public: true },
+    ],
+  };
+}
+
+async function send(agent: Agent, origin: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  const res = await request(`${origin}${path}`, { dispatcher: agent, ...options } as Parameters<typeof request>[1]);
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as unknown };
+}
+
+let names = 0;
+
+/**
+ * A real gateway over TLS (tls: auto) on ephemeral ports with a fake clock, a recording upstream behind
+ * the `companies` service and captured logs. `configure` gets the upstream URL and returns config input.
+ */
+export async function startCredentialGateway(
+  configure: (upstreamUrl: string) => Partial<ConfigInput> = (url) => ({ services: [companiesService(url)] }),
+  options: StartOptions = {},
+): Promise<CredentialGateway> {
+  const upstream = await startRecordingUpstream();
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-cred-test-'));
+  const env = {};
+  const config = validateConfig({ listen: { port: 0 }, admin: { port: 0 }, tls: 'auto', dataDir, ...configure(upstream.url) }, 'test', dataDir, env);
+  const logs = captureLogs();
+  const clock = new FakeClock();
+  if (options.freezeIntervals) vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ config, logger: logs.logger, env, clock: clock.read });
+  } finally {
+    if (options.freezeIntervals) vi.useRealTimers();
+  }
+  const ca = readFileSync(gateway.caFile as string);
+  const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  const agent = new Agent({ connect: { ca } });
+
+  /** Header values given as undefined are left out, e.g. `{ authorization: undefined }` for no token. */
+  const admin: CredentialGateway['admin'] = (method, path, body, extra = {}) => {
+    const headers: Record<string, string | undefined> = {
+      authorization: `Bearer ${adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(extra.headers as Record<string, string | undefined> | undefined),
+    };
+    for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
+    return send(agent, gateway.adminUrl, path, {
+      method,
+      ...extra,
+      headers: headers as Record<string, string>,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  };
+
+  return {
+    gateway,
+    dataDir,
+    ca,
+    clock,
+    upstream,
+    logs,
+    agent,
+    adminToken,
+    admin,
+    call: (path, opts) => send(agent, gateway.url, path, opts),
+    callWith: (key, path = '/companies/1', opts = {}) =>
+      send(agent, gateway.url, path, { ...opts, headers: { authorization: `Bearer ${key}`, ...(opts.headers as Record<string, string> | undefined) } }),
+    async createConsumer(name = `consumer-${process.pid}-${++names}`) {
+      const reply = await admin('POST', '/admin/v1/consumers', { name });
+      expect(reply.status, reply.text).toBe(201);
+      return (reply.json() as { id: string }).id;
+    },
+    async createKey(body) {
+      const reply = await admin('POST', '/admin/v1/keys', body);
+      expect(reply.status, reply.text).toBe(201);
+      return reply.json() as IssuedKey;
+    },
+    async stop() {
+      await gateway.stop();
+      await agent.close();
+      await upstream.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Asserts an RFC 9457 problem with our type, the status, and the request id as `instance`. */
+export function expectProblem(reply: Reply, status: number, code: string): Record<string, unknown> {
+  expect(reply.status, reply.text).toBe(status);
+  expect(reply.headers['content-type']).toBe('application/problem+json');
+  const body = JSON.parse(reply.text) as Record<string, unknown>;
+  expect(body).toMatchObject({ type: `${PROBLEM}${code}`, status });
+  expect(body.instance).toBe(reply.headers['x-request-id']);
+  return body;
+}
