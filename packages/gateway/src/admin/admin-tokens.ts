@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateCredential, parseCredential } from '@portcullis/protocol';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { Logger } from '../observe/logger.js';
 import type { Database, Sql } from '../store/sql.js';
 import { DUMMY_HASH, hashSecret, hashesEqual } from '../credentials/secret-hash.js';
@@ -16,23 +15,6 @@ export interface AdminIdentity {
   readonly role: AdminRole;
 }
 
-/** Writes a file that only its owner can read, atomically: never a half-written or world-readable token. */
-async function writePrivateFile(path: string, content: string): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await unlink(path).catch(() => undefined);
-    await link(temp, path);
-  } finally {
-    await unlink(temp);
-  }
-}
 
 /**
  * At first start (no admin token in the store) an owner token is made, stored as a hash only, and
@@ -46,7 +28,7 @@ export async function ensureAdminToken(db: Database, dataDir: string, logger: Lo
     if (existing) return undefined;
     const token = generateCredential('adminToken');
     await insertAdminToken(tx, token.id, hashSecret(token.value), 'bootstrap', 'owner', now);
-    await writePrivateFile(path, `${token.value}\n`);
+    await writeFileAtomic(path, `${token.value}\n`, { mode: 0o600 });
     return token;
   });
   if (created) logger.info({ tokenFile: path, role: 'owner' }, 'created the first admin token (readable by this user only)');

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { link, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { KEY_BYTES } from './aead.js';
 import { KeyringError } from './errors.js';
 
@@ -133,23 +134,13 @@ async function readKeyFile(path: string): Promise<MasterKey[]> {
  */
 async function createKeyFile(dataDir: string, path: string): Promise<boolean> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const key = randomBytes(KEY_BYTES);
-  const handle = await open(temp, 'wx', 0o600);
+  const encoded = Buffer.from(`${key.toString('base64')}\n`);
+  key.fill(0);
   try {
-    await handle.writeFile(`${key.toString('base64')}\n`);
-    await handle.sync();
+    if (!(await writeFileAtomic(path, encoded, { mode: 0o600, exclusive: true }))) return false;
   } finally {
-    key.fill(0);
-    await handle.close();
-  }
-  try {
-    await link(temp, path);
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await unlink(temp).catch(() => undefined);
+    encoded.fill(0);
   }
   await syncDirectory(dataDir);
   return true;

@@ -2,11 +2,12 @@
 // the data directory and reused across starts so the user trusts the CA once.
 import { X509Certificate as NodeCertificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import type { KeyObject, webcrypto as WebCrypto } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname as machineHostname } from 'node:os';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 
 export interface DevCertificates {
   caCertPath: string;
@@ -84,16 +85,16 @@ export async function ensureDevCertificates(options: DevCertificateOptions): Pro
     ca = await createCa(now);
     // Key before certificate: a crash in between leaves a pair that fails checkPrivateKey and is
     // regenerated next time, never a certificate whose key is lost.
-    await writeAtomic(paths.caKey, ca.keyPem, 0o600);
-    await writeAtomic(paths.ca, ca.pem, 0o644);
+    await writeFileAtomic(paths.caKey, ca.keyPem, { mode: 0o600 });
+    await writeFileAtomic(paths.ca, ca.pem, { mode: 0o644 });
     created = true;
   }
 
   let leaf = created ? undefined : await loadLeaf(leafPaths.cert, leafPaths.key, ca.pem, names, now);
   if (!leaf) {
     leaf = await createLeaf(ca, names, now);
-    await writeAtomic(leafPaths.key, leaf.key, 0o600);
-    await writeAtomic(leafPaths.cert, leaf.cert, 0o644);
+    await writeFileAtomic(leafPaths.key, leaf.key, { mode: 0o600 });
+    await writeFileAtomic(leafPaths.cert, leaf.cert, { mode: 0o644 });
     created = true;
   }
 
@@ -286,24 +287,3 @@ async function createLeaf(ca: CaMaterial, names: LeafNames, now: Date): Promise<
   return { cert: cert.toString('pem'), key: await keyPem(keys.privateKey) };
 }
 
-/**
- * Writes through a temporary file in the same directory, created with the final mode, then renames:
- * readers see the old file or the whole new one, and a key is never briefly world-readable.
- */
-async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'wx', mode);
-    try {
-      await handle.chmod(mode); // the umask may have narrowed 0644; make the result exact
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
