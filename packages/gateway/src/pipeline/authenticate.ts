@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { KeyVerifier } from '../credentials/verify-key.js';
+import type { KeyVerification, KeyVerifier } from '../credentials/verify-key.js';
 import type { LastUsedQueue } from '../observe/last-used-queue.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -46,7 +46,8 @@ export interface AuthenticateOptions {
 
 export function createAuthenticateStage(options: AuthenticateOptions): Stage {
   const { verifier, clock, lastUsed, metrics, logger } = options;
-  return async function authenticate(req: IncomingMessage, ctx: RequestContext): Promise<Problem | undefined> {
+  // Not async: a public route must not pay for a promise.
+  return function authenticate(req: IncomingMessage, ctx: RequestContext): Problem | undefined | Promise<Problem | undefined> {
     if (ctx.route?.public) return undefined;
     const credential = extractCredential(req);
     if (credential === undefined) {
@@ -57,7 +58,11 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       metrics.authFailures.inc({ reason: 'malformed' });
       return credential;
     }
-    const result = await verifier.verify(credential);
+    return verifier.verify(credential).then((result) => settle(result, ctx));
+  };
+
+  /** Turns a verification into a refusal, or into the request's principal. */
+  function settle(result: KeyVerification, ctx: RequestContext): Problem | undefined {
     if (!result.ok) {
       metrics.authFailures.inc({ reason: result.reason });
       if (result.reason === 'unavailable') {
@@ -80,5 +85,5 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       ...(now >= key.rotationDueAt ? { responseHeaders: ageHeaders(key.rotationDueAt, key.expiresAt) } : {}),
     };
     return undefined;
-  };
+  }
 }

@@ -43,9 +43,18 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
   const resolveClientIp = createClientIpResolver(options.trustedProxies);
   const { logger, metrics, routes, upstreams, limits, stages } = options;
 
+  // prom-client hashes label objects on every inc(); the children are looked up once instead.
+  const counters = new Map<string, { inc(): void }>();
+  function countRequest(service: string, status: number): void {
+    const key = `${service} ${Math.floor(status / 100)}`;
+    let counter = counters.get(key);
+    if (!counter) counters.set(key, (counter = metrics.requests.labels(service, `${Math.floor(status / 100)}xx`)));
+    counter.inc();
+  }
+
   function finish(req: IncomingMessage, ctx: RequestContext, status: number, refusal?: Problem, cause?: unknown): void {
     const service = ctx.route?.service ?? '-';
-    metrics.requests.inc({ service, status: `${Math.floor(status / 100)}xx` });
+    countRequest(service, status);
     if (cause !== undefined) {
       const err = cause as { code?: string; message?: string };
       logger.warn({ requestId: ctx.id, service, problem: refusal?.code, cause: { code: err.code, message: err.message } }, 'request failed');

@@ -98,17 +98,84 @@ function requestHeaders(req: IncomingMessage, ctx: RequestContext, upstream: Ups
   return out;
 }
 
-function responseHeaders(headers: Dispatcher.ResponseData['headers'], ctx: RequestContext): string[] {
+/** Response headers from the upstream's raw name/value buffers, filtered, plus our own. */
+function responseHeaders(raw: readonly Buffer[], ctx: RequestContext): string[] {
   const out = baseHeaders(ctx.id);
   if (ctx.principal?.responseHeaders) out.push(...ctx.principal.responseHeaders);
-  const connectionListed = typeof headers.connection === 'string' ? headers.connection.toLowerCase().split(',').map((s) => s.trim()) : undefined;
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || UPSTREAM_DETAIL.has(name) || RESPONSE_OWN.has(name) || connectionListed?.includes(name)) continue;
-    const value = headers[name];
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else if (value !== undefined) out.push(name, value);
+  let connectionListed: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    if (name === 'connection') connectionListed = (raw[i + 1] as Buffer).toString('latin1').toLowerCase().split(',').map((v) => v.trim());
+    if (HOP_BY_HOP.has(name) || UPSTREAM_DETAIL.has(name) || RESPONSE_OWN.has(name)) continue;
+    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
   }
-  return out;
+  if (!connectionListed) return out;
+  const listed = new Set(connectionListed);
+  return out.filter((_, i, all) => (i % 2 === 0 ? !listed.has(all[i] as string) : !listed.has(all[i - 1] as string)));
+}
+
+function failure(error: Error): ForwardOutcome {
+  if (error instanceof BodyTooLarge) return { problem: problem('payload-too-large'), cause: error, close: true };
+  if (error instanceof BodyTimeout) return { problem: problem('request-timeout'), cause: error, close: true };
+  return { problem: upstreamProblem(error), cause: error };
+}
+
+/**
+ * One proxied exchange on undici's native handler interface: raw header buffers, an abort function
+ * instead of an AbortSignal, and backpressure by return value. It is the lowest-overhead way through
+ * undici, which matters on the hot path (docs/performance.md).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private abortUpstream: ((error?: Error) => void) | undefined;
+  private pending: Error | undefined;
+  private status = 0;
+  private settled = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly ctx: RequestContext,
+    private readonly settle: (outcome: ForwardOutcome) => void,
+    private readonly bodyTimer: NodeJS.Timeout | undefined,
+  ) {}
+
+  /** Stops the upstream exchange (client gone, body too slow). */
+  abort(error: Error): void {
+    if (this.abortUpstream) this.abortUpstream(error);
+    else this.pending = error;
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.pending) abort(this.pending);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // interim 1xx answers are not passed on
+    this.status = statusCode;
+    this.res.writeHead(statusCode, responseHeaders(rawHeaders, this.ctx));
+    this.res.on('drain', resume);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.res.write(chunk);
+  }
+
+  onComplete(): void {
+    this.res.end();
+    this.finish({ status: this.status });
+  }
+
+  onError(error: Error): void {
+    this.finish(failure(error));
+  }
+
+  private finish(outcome: ForwardOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.bodyTimer);
+    this.settle(outcome);
+  }
 }
 
 /**
@@ -128,44 +195,28 @@ export function forward(
   if (declared !== undefined && Number(declared) > limits.maxBodyBytes) {
     return Promise.resolve({ problem: problem('payload-too-large'), close: true });
   }
-  let body: IncomingMessage | ByteLimit | null = null;
-  let bodyTimer: NodeJS.Timeout | undefined;
-  const abort = new AbortController();
-  if (chunked || (declared !== undefined && declared !== '0')) {
-    body = chunked ? req.pipe(new ByteLimit(limits.maxBodyBytes)) : req;
-    if (chunked) req.once('error', (e) => (body as ByteLimit).destroy(e));
-    bodyTimer = setTimeout(() => abort.abort(new BodyTimeout('request body too slow')), limits.bodyTimeout);
-    req.once('end', () => clearTimeout(bodyTimer));
-  }
-  // A client that hangs up should not keep the upstream working for nobody.
-  res.once('close', () => {
-    if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
-  });
   return new Promise((resolve) => {
-    let status = 0;
-    upstream.pool.stream(
+    let body: IncomingMessage | ByteLimit | null = null;
+    let bodyTimer: NodeJS.Timeout | undefined;
+    if (chunked || (declared !== undefined && declared !== '0')) {
+      body = chunked ? req.pipe(new ByteLimit(limits.maxBodyBytes)) : req;
+      if (chunked) req.once('error', (e) => (body as ByteLimit).destroy(e));
+      bodyTimer = setTimeout(() => exchange.abort(new BodyTimeout('request body too slow')), limits.bodyTimeout);
+      req.once('end', () => clearTimeout(bodyTimer));
+    }
+    const exchange = new Exchange(res, ctx, resolve, bodyTimer);
+    // A client that hangs up should not keep the upstream working for nobody.
+    res.once('close', () => {
+      if (!res.writableFinished) exchange.abort(new Error('client closed the connection'));
+    });
+    upstream.pool.dispatch(
       {
         path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
         method: req.method as Dispatcher.HttpMethod,
         headers: requestHeaders(req, ctx, upstream, identityHeaders),
         body,
-        signal: abort.signal,
-        opaque: res,
       },
-      ({ statusCode, headers, opaque }) => {
-        status = statusCode;
-        const out = opaque as ServerResponse;
-        out.writeHead(statusCode, responseHeaders(headers, ctx));
-        return out;
-      },
-      (error) => {
-        clearTimeout(bodyTimer);
-        if (!error) return resolve({ status });
-        const reason = abort.signal.aborted ? abort.signal.reason : error;
-        if (reason instanceof BodyTooLarge) resolve({ problem: problem('payload-too-large'), cause: reason, close: true });
-        else if (reason instanceof BodyTimeout) resolve({ problem: problem('request-timeout'), cause: reason, close: true });
-        else resolve({ problem: upstreamProblem(reason), cause: reason });
-      },
+      exchange,
     );
   });
 }

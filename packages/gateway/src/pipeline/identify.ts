@@ -45,12 +45,20 @@ export function parseRanges(texts: readonly string[]): Range[] {
  */
 export function createClientIpResolver(trustedProxies: readonly string[]) {
   const trusted = parseRanges(trustedProxies);
-  return function resolveClientIp(socketAddress: string | undefined, forwardedFor: string | undefined): string {
+  if (trusted.length === 0) {
+    // No proxy is trusted: the peer address is the answer, and no header is read. Socket addresses are
+    // already canonical text; only an IPv4-mapped IPv6 peer needs unwrapping.
+    return function resolveClientIp(socketAddress: string | undefined): string {
+      if (!socketAddress) return 'unknown';
+      return socketAddress.startsWith('::ffff:') && socketAddress.includes('.') ? socketAddress.slice(7) : socketAddress;
+    };
+  }
+  return function resolveClientIp(socketAddress: string | undefined, forwardedFor: string | string[] | undefined): string {
     const peer = normalizeIp(socketAddress ?? '');
     if (!peer) return socketAddress ?? 'unknown';
-    if (trusted.length === 0 || !inRanges(peer, trusted) || !forwardedFor) return peer.toString();
+    if (!inRanges(peer, trusted) || !forwardedFor) return peer.toString();
     let client = peer;
-    const hops = forwardedFor.split(',');
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = normalizeIp((hops[i] ?? '').trim());
       if (!hop) break; // a malformed hop: trust nothing to its left
@@ -62,11 +70,10 @@ export function createClientIpResolver(trustedProxies: readonly string[]) {
 }
 
 export function createContext(req: IncomingMessage, resolveClientIp: ReturnType<typeof createClientIpResolver>): RequestContext {
-  const xff = req.headers['x-forwarded-for'];
   return {
     id: randomUUID(),
     startedAt: performance.now(),
-    clientIp: resolveClientIp(req.socket.remoteAddress, Array.isArray(xff) ? xff.join(',') : xff),
+    clientIp: resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']),
     path: '',
     query: '',
     route: undefined,
