@@ -32,6 +32,8 @@ export interface VerifiedKey {
   readonly id: string;
   readonly consumerId: string;
   readonly scopes: ReadonlySet<string>;
+  /** The scopes as sent upstream in X-Portcullis-Scopes, joined once. */
+  readonly scopesHeader: string;
   readonly allowedIps: readonly string[];
   /** allowedIps parsed once, for the authorize stage. */
   readonly ipRanges: ReturnType<typeof parseRanges>;
@@ -106,7 +108,11 @@ export class KeyVerifier {
     this.unknown.clear();
   }
 
-  async verify(value: string): Promise<KeyVerification> {
+  /**
+   * Synchronous when the answer is in memory (the steady state), a promise only when the store must be
+   * asked: the hot path allocates no promise it does not need.
+   */
+  verify(value: string): KeyVerification | Promise<KeyVerification> {
     const presented = hashSecret(value);
     const parsed = parseCredential(value);
     if (!parsed.ok || parsed.credential.kind !== 'apiKey') {
@@ -114,22 +120,21 @@ export class KeyVerifier {
       return { ok: false, reason: parsed.ok ? 'wrong-kind' : parsed.reason };
     }
     const id = parsed.credential.id;
-    let entry = this.cache.get(id);
-    if (!entry) {
-      if (this.unknown.has(id)) {
-        hashesEqual(presented, DUMMY_HASH);
-        return { ok: false, reason: 'unknown' };
-      }
-      try {
-        entry = await this.load(id);
-      } catch (cause) {
-        return { ok: false, reason: 'unavailable', cause };
-      }
-      if (!entry) {
-        hashesEqual(presented, DUMMY_HASH);
-        return { ok: false, reason: 'unknown' };
-      }
-    }
+    const entry = this.cache.get(id);
+    if (entry) return this.check(presented, entry);
+    if (this.unknown.has(id)) return this.refuseUnknown(presented);
+    return this.load(id).then(
+      (loaded) => (loaded ? this.check(presented, loaded) : this.refuseUnknown(presented)),
+      (cause: unknown): KeyVerification => ({ ok: false, reason: 'unavailable', cause }),
+    );
+  }
+
+  private refuseUnknown(presented: Buffer): KeyVerification {
+    hashesEqual(presented, DUMMY_HASH);
+    return { ok: false, reason: 'unknown' };
+  }
+
+  private check(presented: Buffer, entry: CacheEntry): KeyVerification {
     if (!hashesEqual(presented, entry.hash)) return { ok: false, reason: 'mismatch' };
     if (entry.revoked) return { ok: false, reason: 'revoked' };
     if (entry.consumerDisabled) return { ok: false, reason: 'consumer-disabled' };
@@ -168,6 +173,7 @@ function toEntry(stored: StoredApiKey, policy: KeyAgePolicy): CacheEntry {
       id: stored.id,
       consumerId: stored.consumerId,
       scopes: new Set(stored.scopes),
+      scopesHeader: stored.scopes.join(' '),
       allowedIps: stored.allowedIps,
       ipRanges: parseRanges(stored.allowedIps),
       allowedOrigins: stored.allowedOrigins,

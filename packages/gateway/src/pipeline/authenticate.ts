@@ -58,7 +58,8 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       metrics.authFailures.inc({ reason: 'malformed' });
       return credential;
     }
-    return verifier.verify(credential).then((result) => settle(result, ctx));
+    const result = verifier.verify(credential);
+    return result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx);
   };
 
   /** Turns a verification into a refusal, or into the request's principal. */
@@ -80,6 +81,7 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       credentialId: key.id,
       credentialKind: 'api-key',
       scopes: key.scopes,
+      scopesHeader: key.scopesHeader,
       ipRanges: key.ipRanges,
       allowedOrigins: key.allowedOrigins,
       ...(now >= key.rotationDueAt ? { responseHeaders: ageHeaders(key.rotationDueAt, key.expiresAt) } : {}),

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestContext } from './context.js';
-import { inRanges, normalizeIp } from './identify.js';
+import { inRanges, parseClientIp } from './identify.js';
 import { problem } from './problems.js';
 import type { Problem } from './problems.js';
 
@@ -30,7 +30,7 @@ export function authorize(req: IncomingMessage, ctx: RequestContext): Problem | 
   const route = ctx.route;
   if (!principal || !route) return undefined; // public route
   if (principal.ipRanges && principal.ipRanges.length > 0) {
-    const ip = normalizeIp(ctx.clientIp);
+    const ip = parseClientIp(ctx.clientIp);
     if (!ip || !inRanges(ip, principal.ipRanges)) return FORBIDDEN;
   }
   if (principal.allowedOrigins && principal.allowedOrigins.length > 0) {

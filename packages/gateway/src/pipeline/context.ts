@@ -7,6 +7,8 @@ export interface Principal {
   readonly credentialId: string;
   readonly credentialKind: 'api-key' | 'access-token';
   readonly scopes: ReadonlySet<string>;
+  /** The scopes, space-separated, as sent upstream. */
+  readonly scopesHeader: string;
   /** The credential's IP allow-list, parsed; empty = any address. */
   readonly ipRanges?: ReturnType<typeof parseRanges>;
   /** The credential's Origin allow-list (hosts or `*.example.com`); empty = any. */

@@ -36,7 +36,7 @@ export interface DataPlaneOptions {
 function identityHeaders(ctx: RequestContext): string[] {
   const p = ctx.principal;
   if (!p) return [];
-  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', [...p.scopes].join(' ')];
+  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader];
 }
 
 export function createDataPlaneHandler(options: DataPlaneOptions) {
@@ -91,7 +91,10 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     }
     const route = ctx.route as CompiledRoute;
     const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, limits, identityHeaders(ctx));
-    if ('problem' in outcome) refuse(req, res, ctx, outcome.problem, outcome.close, outcome.cause);
+    if ('clientGone' in outcome) {
+      logger.debug({ requestId: ctx.id }, 'client closed the connection before the response was complete');
+      finish(req, ctx, 499); // nginx's "client closed request": counted, but not as a gateway failure
+    } else if ('problem' in outcome) refuse(req, res, ctx, outcome.problem, outcome.close, outcome.cause);
     else finish(req, ctx, outcome.status);
   }
 

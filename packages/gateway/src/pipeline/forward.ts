@@ -61,6 +61,9 @@ class BodyTooLarge extends Error {
 class BodyTimeout extends Error {
   readonly code = 'PORTCULLIS_BODY_TIMEOUT';
 }
+class ClientGone extends Error {
+  readonly code = 'PORTCULLIS_CLIENT_GONE';
+}
 
 /** Counts request-body bytes as they stream, for bodies whose size is not declared up front. */
 class ByteLimit extends Transform {
@@ -80,7 +83,11 @@ export interface ForwardLimits {
   readonly bodyTimeout: number;
 }
 
-export type ForwardOutcome = { readonly status: number } | { readonly problem: Problem; readonly cause?: unknown; readonly close?: boolean };
+export type ForwardOutcome =
+  | { readonly status: number }
+  | { readonly problem: Problem; readonly cause?: unknown; readonly close?: boolean }
+  /** The client went away mid-exchange: nothing to answer, and not the upstream's fault. */
+  | { readonly clientGone: true };
 
 function requestHeaders(req: IncomingMessage, ctx: RequestContext, upstream: Upstream, extra: readonly string[]): string[] {
   const raw = req.rawHeaders;
@@ -115,6 +122,7 @@ function responseHeaders(raw: readonly Buffer[], ctx: RequestContext): string[] 
 }
 
 function failure(error: Error): ForwardOutcome {
+  if (error instanceof ClientGone) return { clientGone: true };
   if (error instanceof BodyTooLarge) return { problem: problem('payload-too-large'), cause: error, close: true };
   if (error instanceof BodyTimeout) return { problem: problem('request-timeout'), cause: error, close: true };
   return { problem: upstreamProblem(error), cause: error };
@@ -207,7 +215,7 @@ export function forward(
     const exchange = new Exchange(res, ctx, resolve, bodyTimer);
     // A client that hangs up should not keep the upstream working for nobody.
     res.once('close', () => {
-      if (!res.writableFinished) exchange.abort(new Error('client closed the connection'));
+      if (!res.writableFinished) exchange.abort(new ClientGone('client closed the connection'));
     });
     upstream.pool.dispatch(
       {

@@ -20,6 +20,21 @@ export function normalizeIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined
   }
 }
 
+/**
+ * Parsed client addresses, remembered: allow-list checks would otherwise parse the same few peer
+ * addresses on every request. Bounded; emptied when full.
+ */
+const parsedAddresses = new Map<string, ipaddr.IPv4 | ipaddr.IPv6 | undefined>();
+export function parseClientIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  let addr = parsedAddresses.get(text);
+  if (addr === undefined && !parsedAddresses.has(text)) {
+    if (parsedAddresses.size >= 4_096) parsedAddresses.clear();
+    addr = normalizeIp(text);
+    parsedAddresses.set(text, addr);
+  }
+  return addr;
+}
+
 export function inRanges(addr: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Range[]): boolean {
   for (const [net, bits] of ranges) {
     if (addr.kind() === net.kind() && addr.match(net, bits)) return true;

@@ -203,4 +203,18 @@ describe('the proxy', () => {
     expect(t.logs.text()).not.toContain(planted);
     expect(t.logs.text()).not.toContain('abc.def.ghi');
   });
+
+  it('treats a client that hangs up as a client abort (499, debug), not as an upstream failure', async () => {
+    upstream.onRequest((_req, res) => setTimeout(() => res.end('{"late":true}'), 250));
+    const before = t.logs.lines.length;
+    const abort = new AbortController();
+    const pending = t.call('/companies/9', { signal: abort.signal });
+    setTimeout(() => abort.abort(), 60);
+    await expect(pending).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 400));
+    const lines = t.logs.lines.slice(before).map((l) => JSON.parse(l) as { msg: string; status?: number; path?: string });
+    expect(lines.find((l) => l.msg === 'request failed')).toBeUndefined();
+    expect(lines.find((l) => l.msg === 'request' && l.path === '/companies/9')?.status).toBe(499);
+    upstream.onRequest((_req, res) => res.end('{"ok":true}'));
+  });
 });
