@@ -83,9 +83,9 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     res.end(body);
   }
 
-  async function runStages(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, from: number): Promise<void> {
-    for (let i = from; i < stages.length; i++) {
-      let refusal = (stages[i] as Stage)(req, ctx);
+  async function runStages(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    for (const stage of stages) {
+      let refusal = stage(req, ctx);
       if (refusal instanceof Promise) refusal = await refusal;
       if (refusal) return refuse(req, res, ctx, refusal);
     }
@@ -113,6 +113,6 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     const method = req.method ?? 'GET';
     ctx.route = findRoute(routes, method, target.segments);
     if (!ctx.route) return refuse(req, res, ctx, problem('not-found'));
-    runStages(req, res, ctx, 0).catch((error: unknown) => refuse(req, res, ctx, problem('internal'), true, error));
+    runStages(req, res, ctx).catch((error: unknown) => refuse(req, res, ctx, problem('internal'), true, error));
   };
 }

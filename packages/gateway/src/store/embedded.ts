@@ -9,6 +9,7 @@ import { acquireLockFile } from './lock-file.js';
 import type { LockFile } from './lock-file.js';
 import { assertOutsideScope, closable, insideScope, runSession } from './session.js';
 import type { ScriptSql, Session } from './session.js';
+import { pingDatabase } from './sql.js';
 import type { Database } from './sql.js';
 
 export interface EmbeddedOptions {
@@ -69,13 +70,8 @@ class EmbeddedDatabase implements Database {
     return this.#take(() => this.#transaction(work));
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      await this.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return pingDatabase(this);
   }
 
   close(): Promise<void> {

@@ -4,6 +4,7 @@ import type { PoolClient } from 'pg';
 import { StoreError } from './errors.js';
 import { assertOutsideScope, closable, insideScope, runSession } from './session.js';
 import type { ScriptSql, Session } from './session.js';
+import { pingDatabase } from './sql.js';
 import type { Database } from './sql.js';
 
 export interface PostgresOptions {
@@ -81,13 +82,8 @@ class PostgresDatabase implements Database {
     return this.#withClient((client) => runTransaction(this, client, work));
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      await this.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return pingDatabase(this);
   }
 
   close(): Promise<void> {

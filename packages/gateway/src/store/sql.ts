@@ -27,3 +27,13 @@ export interface Database extends Sql {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** True when a trivial query answers; never throws. The one `ping` both backends use. */
+export async function pingDatabase(sql: Sql): Promise<boolean> {
+  try {
+    await sql.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
