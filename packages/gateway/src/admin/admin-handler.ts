@@ -4,12 +4,13 @@ import { CredentialError } from '../credentials/errors.js';
 import type { CredentialErrorCode } from '../credentials/errors.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { problem } from '../pipeline/problems.js';
-import type { Problem } from '../pipeline/problems.js';
-import { baseHeaders, sendProblem } from '../pipeline/respond.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
+import { baseHeaders } from '../http/headers.js';
+import { sendJson, sendProblem } from '../http/respond.js';
 import type { Database } from '../store/sql.js';
 import { verifyAdminToken } from './admin-tokens.js';
-import { AdminProblem, sendJson } from './http.js';
+import { AdminProblem } from './http.js';
 import type { AdminRoute } from './routes.js';
 
 const CREDENTIAL_PROBLEMS: Record<CredentialErrorCode, Problem['code']> = {

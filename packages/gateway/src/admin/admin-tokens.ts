@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import { generateCredential, parseCredential } from '@portcullis/protocol';
 import { writeFileAtomic } from '../lib/atomic-file.js';
+import { ADMIN_TOKEN_FILE } from '../lib/data-dir.js';
 import type { Logger } from '../observe/logger.js';
 import type { Database, Sql } from '../store/sql.js';
 import { DUMMY_HASH, hashSecret, hashesEqual } from '../credentials/secret-hash.js';
 
 export const ADMIN_ROLES = ['owner', 'admin', 'developer', 'auditor'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
-
-export const ADMIN_TOKEN_FILE = 'admin.token';
 
 export interface AdminIdentity {
   readonly tokenId: string;

@@ -1,9 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { formatPath } from '../config/load.js';
-import { problem } from '../pipeline/problems.js';
-import type { Problem } from '../pipeline/problems.js';
-import { baseHeaders } from '../pipeline/respond.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
 
 const MAX_ADMIN_BODY = 64 * 1024;
 
@@ -55,15 +54,4 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
 /** RFC 6901: '' is the whole document; `~` and `/` in a member name are escaped. */
 function jsonPointer(path: readonly PropertyKey[]): string {
   return path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-}
-
-export function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, [
-    ...baseHeaders(requestId),
-    'content-type', 'application/json',
-    'content-length', String(Buffer.byteLength(text)),
-    'cache-control', 'no-store',
-  ]);
-  res.end(text);
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.js';
+import { durationSchema, ipRangeSchema, scopeSchema } from '../config/syntax.js';
 import { createConsumer, disableConsumer, getConsumer, listConsumers } from '../credentials/consumers.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { createApiKey } from '../credentials/issue-key.js';
@@ -10,7 +10,6 @@ import { getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
 import { rotateApiKey } from '../credentials/rotate-key.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { appendAudit, verifyAuditChain } from '../observe/audit.js';
-import { parseRanges } from '../pipeline/identify.js';
 import type { AdminIdentity, AdminRole } from './admin-tokens.js';
 import { readJson } from './http.js';
 
@@ -37,16 +36,9 @@ export interface AdminRoute {
 const ID = '([A-Za-z0-9_]{1,64})';
 const DEFAULT_GRACE_MS = 24 * 3_600_000;
 
-const duration = z.string().refine((t) => parseDuration(t) !== undefined, 'expected a duration such as "24h" (units: ms, s, m, h, d)').transform((t) => parseDuration(t) as number);
-const scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'expected a scope token (RFC 6749 §3.3)');
-const cidr = z.string().refine((t) => {
-  try {
-    parseRanges([t]);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected an IP address or CIDR such as "203.0.113.0/24" or "2001:db8::/32"');
+const duration = durationSchema('24h');
+const scope = scopeSchema;
+const cidr = ipRangeSchema;
 const originHost = z
   .string()
   .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'expected a host such as "app.example.com" or "*.example.com"');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../config/load.js';
-import { ADMIN_TOKEN_FILE } from '../admin/admin-tokens.js';
+import { ADMIN_TOKEN_FILE, devCaFile } from '../lib/data-dir.js';
 
 export interface AdminConnectionOptions {
   readonly adminUrl?: string;
@@ -37,7 +37,7 @@ export function resolveAdminConnection(options: AdminConnectionOptions, env: Nod
   const dataDir = config?.dataDir ?? resolve('.portcullis');
   const host = config?.admin.host ?? '127.0.0.1';
   const adminUrl = options.adminUrl ?? env.PORTCULLIS_ADMIN_URL ?? `https://${host.includes(':') ? `[${host}]` : host}:${config?.admin.port ?? 8444}`;
-  const devCa = join(dataDir, 'tls', 'ca.pem');
+  const devCa = devCaFile(dataDir);
   const caFile = options.ca ?? (existsSync(devCa) ? devCa : undefined);
   return { adminUrl: adminUrl.replace(/\/+$/, ''), token: readToken(dataDir, env), caFile };
 }

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
 import { parseRouteMatch } from './route-match.js';
+import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
 
 /**
  * The configuration schema (CONTRACT §2). Every default lives here, in one place; docs/configuration.md
@@ -10,28 +9,12 @@ import { parseRouteMatch } from './route-match.js';
  * silently ignored is worse than a refused start.
  */
 
-const duration = (example: string) =>
-  z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "${example}" (units: ms, s, m, h, d)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = durationSchema;
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9.-]+$/.test(h), 'expected a host name or IP address');
 
-const cidr = z.string().refine((text) => {
-  try {
-    if (text.includes('/')) ipaddr.parseCIDR(text);
-    else ipaddr.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected an IP address or CIDR such as "10.0.0.0/8" or "2001:db8::/32"');
+const cidr = ipRangeSchema;
 
 const url = (protocols: readonly string[], example: string) =>
   z.string().refine((text) => {
@@ -55,7 +38,7 @@ const routeSchema = z.strictObject({
     const parsed = parseRouteMatch(text);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
   }),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'expected a scope token (RFC 6749 §3.3)')).default([]),
+  scopes: z.array(scopeSchema).default([]),
   signature: z.enum(['required', 'optional']).default('optional'),
   public: z.boolean().default(false),
 });

@@ -1,6 +1,6 @@
 import { parseCredential } from '@portcullis/protocol';
 import { LRUCache } from 'lru-cache';
-import { parseRanges } from '../pipeline/identify.js';
+import { parseRanges } from '../http/ip-ranges.js';
 import type { ChangeBus } from '../state/change-bus.js';
 import type { Clock } from '../state/clock.js';
 import type { Sql } from '../store/sql.js';

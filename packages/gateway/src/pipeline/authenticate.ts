@@ -6,8 +6,8 @@ import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../state/clock.js';
 import type { RequestContext } from './context.js';
 import type { Stage } from './data-plane.js';
-import { problem } from './problems.js';
-import type { Problem } from './problems.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
 
 /**
  * One refusal for every bad credential, whatever the reason (unknown, expired, revoked, rotated out,

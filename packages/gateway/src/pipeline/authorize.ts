@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestContext } from './context.js';
-import { inRanges, parseClientIp } from './identify.js';
-import { problem } from './problems.js';
-import type { Problem } from './problems.js';
+import { inRanges, parseClientIp } from '../http/ip-ranges.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
 
 const FORBIDDEN: Problem = problem('forbidden');
 

@@ -1,4 +1,4 @@
-import type { parseRanges } from './identify.js';
+import type { IpRange } from '../http/ip-ranges.js';
 import type { CompiledRoute } from './route.js';
 
 /** Who the caller is, once the authenticate stage has accepted a credential. */
@@ -10,7 +10,7 @@ export interface Principal {
   /** The scopes, space-separated, as sent upstream. */
   readonly scopesHeader: string;
   /** The credential's IP allow-list, parsed; empty = any address. */
-  readonly ipRanges?: ReturnType<typeof parseRanges>;
+  readonly ipRanges?: readonly IpRange[];
   /** The credential's Origin allow-list (hosts or `*.example.com`); empty = any. */
   readonly allowedOrigins?: readonly string[];
   /** Response headers the credential asks for, e.g. Deprecation/Sunset on an ageing key. */

@@ -5,9 +5,10 @@ import type { RequestContext } from './context.js';
 import { createClientIpResolver, createContext } from './identify.js';
 import { forward } from './forward.js';
 import type { ForwardLimits, Upstream } from './forward.js';
-import { problem } from './problems.js';
-import type { Problem } from './problems.js';
-import { baseHeaders, sendProblem } from './respond.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
+import { baseHeaders } from '../http/headers.js';
+import { sendProblem } from '../http/respond.js';
 import { findRoute, hasCredentialInQuery, parseTarget } from './route.js';
 import type { CompiledRoute } from './route.js';
 

@@ -6,9 +6,9 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ServiceConfig } from '../config/schema.js';
 import type { RequestContext } from './context.js';
-import { problem } from './problems.js';
-import type { Problem } from './problems.js';
-import { baseHeaders } from './respond.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
+import { baseHeaders } from '../http/headers.js';
 
 /** RFC 9110 §7.6.1 hop-by-hop fields, plus the ones a proxy must never pass on. */
 const HOP_BY_HOP = new Set([

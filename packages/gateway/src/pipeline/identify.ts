@@ -1,57 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import type { IncomingMessage } from 'node:http';
+import { inRanges, normalizeIp, parseRanges } from '../http/ip-ranges.js';
 import type { RequestContext } from './context.js';
-
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
-function parseRange(text: string): Range {
-  if (text.includes('/')) return ipaddr.parseCIDR(text);
-  const addr = ipaddr.parse(text);
-  return [addr, addr.kind() === 'ipv4' ? 32 : 128];
-}
-
-/** IPv4-mapped IPv6 (::ffff:a.b.c.d) is treated as the IPv4 address it carries. */
-export function normalizeIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  try {
-    return ipaddr.process(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Parsed client addresses, remembered: allow-list checks would otherwise parse the same few peer
- * addresses on every request. Bounded; emptied when full.
- */
-const parsedAddresses = new Map<string, ipaddr.IPv4 | ipaddr.IPv6 | undefined>();
-export function parseClientIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  let addr = parsedAddresses.get(text);
-  if (addr === undefined && !parsedAddresses.has(text)) {
-    if (parsedAddresses.size >= 4_096) parsedAddresses.clear();
-    addr = normalizeIp(text);
-    parsedAddresses.set(text, addr);
-  }
-  return addr;
-}
-
-export function inRanges(addr: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Range[]): boolean {
-  for (const [net, bits] of ranges) {
-    if (addr.kind() === net.kind() && addr.match(net, bits)) return true;
-  }
-  return false;
-}
-
-export function parseRanges(texts: readonly string[]): Range[] {
-  return texts.map((t) => {
-    const [addr, bits] = parseRange(t);
-    // Normalise ::ffff:0:0/96 style entries to IPv4 so they match processed addresses.
-    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
-      return [(addr as ipaddr.IPv6).toIPv4Address(), bits - 96] as Range;
-    }
-    return [addr, bits] as Range;
-  });
-}
 
 /**
  * The client address: the socket peer, unless that peer is a trusted proxy, in which case

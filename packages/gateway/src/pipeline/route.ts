@@ -1,8 +1,8 @@
 import { parseRouteMatch, routeMatches } from '../config/route-match.js';
 import type { RouteMatch } from '../config/route-match.js';
 import type { ServiceConfig } from '../config/schema.js';
-import { problem } from './problems.js';
-import type { Problem } from './problems.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
 
 export interface CompiledRoute {
   readonly service: string;

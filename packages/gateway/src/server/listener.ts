@@ -4,9 +4,9 @@ import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observe/logger.js';
-import { problem } from '../pipeline/problems.js';
-import type { Problem } from '../pipeline/problems.js';
-import { rawProblemResponse } from '../pipeline/respond.js';
+import { problem } from '../http/problems.js';
+import type { Problem } from '../http/problems.js';
+import { rawProblemResponse } from '../http/respond.js';
 import { tlsServerOptions } from './tls.js';
 
 export interface ListenerOptions {

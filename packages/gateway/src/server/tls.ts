@@ -17,13 +17,6 @@ export type TlsServerOptions = SecureContextOptions & {
   ecdhCurve: string;
 };
 
-/**
- * Strict-Transport-Security (RFC 6797) for every response: two years, the commonly recommended age.
- * No `preload`: that token consents to hard-coding the whole registrable domain, every subdomain
- * included, into browser preload lists that take months to leave. The domain owner decides that,
- * not a gateway that may serve one host among many.
- */
-export const HSTS_HEADER_VALUE = 'max-age=63072000; includeSubDomains';
 
 // TLS 1.3 suites are all AEAD with ephemeral key exchange; listing them keeps the policy in one place.
 const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];

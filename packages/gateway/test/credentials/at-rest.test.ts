@@ -2,8 +2,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CREDENTIAL_ID_LENGTH } from '@portcullis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCredentialGateway } from './harness.js';
-import type { CredentialGateway, IssuedKey } from './harness.js';
+import { startCredentialGateway } from '../helpers/gateway.js';
+import type { CredentialGateway, IssuedKey } from '../helpers/gateway.js';
 
 /**
  * Keys and admin tokens exist in plain text only in the response that issued them (and, for the first

@@ -13,7 +13,7 @@ import { createInProcessChangeBus } from '../../src/state/change-bus.js';
 import { openEmbeddedDatabase } from '../../src/store/embedded.js';
 import { migrate } from '../../src/store/migrate.js';
 import type { Database, Sql } from '../../src/store/sql.js';
-import { DAY, HOUR, FakeClock } from './harness.js';
+import { DAY, HOUR, FakeClock } from '../helpers/gateway.js';
 
 /**
  * The verifier on the hot path: no store round trip in steady state, one query for a burst of misses,

@@ -11,7 +11,8 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevCertificates } from '../../src/server/dev-ca.js';
 import type { DevCertificates } from '../../src/server/dev-ca.js';
-import { HSTS_HEADER_VALUE, tlsServerOptions } from '../../src/server/tls.js';
+import { HSTS_HEADER_VALUE } from '../../src/http/headers.js';
+import { tlsServerOptions } from '../../src/server/tls.js';
 
 const OPENSSL = '/usr/bin/openssl';
 const CURL = '/usr/bin/curl';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getCiphers } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HSTS_HEADER_VALUE, TLS_CIPHERS, loadTlsFiles, tlsServerOptions } from '../../src/server/tls.js';
+import { HSTS_HEADER_VALUE } from '../../src/http/headers.js';
+import { TLS_CIPHERS, loadTlsFiles, tlsServerOptions } from '../../src/server/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

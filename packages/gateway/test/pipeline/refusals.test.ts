@@ -4,8 +4,8 @@ import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyVerifier } from '../../src/credentials/verify-key.js';
 import type { Reply } from '../helpers/gateway.js';
-import { HOUR, expectProblem, startCredentialGateway } from './harness.js';
-import type { CredentialGateway } from './harness.js';
+import { HOUR, expectProblem, startCredentialGateway } from '../helpers/gateway.js';
+import type { CredentialGateway } from '../helpers/gateway.js';
 
 /**
  * The shared negative matrix (STYLE.md 14): every bad credential, on every protected route, in either

@@ -1,7 +1,7 @@
 import { generateCredential } from '@portcullis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR, companiesService, expectProblem, startCredentialGateway } from './harness.js';
-import type { CredentialGateway } from './harness.js';
+import { DAY, HOUR, companiesService, expectProblem, startCredentialGateway } from '../helpers/gateway.js';
+import type { CredentialGateway } from '../helpers/gateway.js';
 
 /**
  * The life of an API key through a real gateway over TLS, driven only through the admin API (as the CLI

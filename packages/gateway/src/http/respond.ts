@@ -1,13 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { HSTS_HEADER_VALUE } from '../server/tls.js';
+import { HSTS_HEADER_VALUE, baseHeaders } from './headers.js';
 import { PROBLEMS, PROBLEM_MEDIA_TYPE, problemBody } from './problems.js';
 import type { Problem } from './problems.js';
-
-/** Headers every response carries, whatever answered it. */
-export function baseHeaders(requestId: string): string[] {
-  return ['strict-transport-security', HSTS_HEADER_VALUE, 'x-request-id', requestId];
-}
 
 /** The one place a Problem becomes HTTP (RFC 9457). */
 export function sendProblem(res: ServerResponse, requestId: string, p: Problem, options: { close?: boolean } = {}): void {
@@ -42,4 +37,16 @@ export function rawProblemResponse(p: Problem, requestId: string): string {
     `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
   );
+}
+
+/** A JSON response with the base headers; never cached (admin and OAuth answers carry secrets). */
+export function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, [
+    ...baseHeaders(requestId),
+    'content-type', 'application/json',
+    'content-length', String(Buffer.byteLength(text)),
+    'cache-control', 'no-store',
+  ]);
+  res.end(text);
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientIpResolver, inRanges, normalizeIp, parseRanges } from '../../src/pipeline/identify.js';
-import { companiesService, expectProblem, startCredentialGateway } from './harness.js';
-import type { CredentialGateway } from './harness.js';
+import { inRanges, normalizeIp, parseRanges } from '../../src/http/ip-ranges.js';
+import { createClientIpResolver } from '../../src/pipeline/identify.js';
+import { companiesService, expectProblem, startCredentialGateway } from '../helpers/gateway.js';
+import type { CredentialGateway } from '../helpers/gateway.js';
 
 /**
  * Per-key IP and Origin allow-lists and scopes, through real gateways. The test client always connects
