@@ -21,8 +21,26 @@ export const CREDENTIAL_ID_LENGTH = 12;
 export const CREDENTIAL_SECRET_LENGTH = 32;
 export const CREDENTIAL_CHECKSUM_LENGTH = 6;
 
-/** Matches any Portcullis credential anywhere in a text (for secret scanning and log redaction). */
-export const CREDENTIAL_PATTERN = /\bpc[kas]_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}\b/g;
+/**
+ * The shape of a Portcullis credential: prefix, id, then secret and checksum. Not global (a `/g` regex
+ * keeps `lastIndex` between calls, so `.test()` would answer true, false, true for one key) and not
+ * anchored at word boundaries: a key glued to other characters (`x${key}`, `/files/${key}.json`) is
+ * still a key. The lengths are fixed, so the shape cannot run into what follows it.
+ */
+export const CREDENTIAL_PATTERN = /pc[kas]_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}/;
+
+/** A credential-shaped string found in a text. */
+export interface FoundCredential {
+  readonly kind: CredentialKind;
+  /** Where it starts in the text, in UTF-16 code units. */
+  readonly index: number;
+  readonly value: string;
+  /**
+   * Whether its checksum holds. A scanner reporting leaks wants only these; a log scrubber redacts
+   * every match, since a mistyped key still carries most of a real secret.
+   */
+  readonly checksumValid: boolean;
+}
 
 const SHAPE = /^(pc[kas])_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;
 const KIND_BY_PREFIX = new Map<string, CredentialKind>(
@@ -60,4 +78,22 @@ export function parseCredential(value: string): CredentialParseResult {
   const kind = KIND_BY_PREFIX.get(prefix);
   if (!kind) return { ok: false, reason: 'malformed' };
   return { ok: true, credential: { kind, id, value } };
+}
+
+const FIND = new RegExp(CREDENTIAL_PATTERN.source, 'g');
+
+/**
+ * Finds every credential-shaped string in a text by its format (prefix, body, checksum), wherever it
+ * sits: at a word boundary or run together with other characters. Stateless: safe to call from anywhere.
+ */
+export function findCredentials(text: string): FoundCredential[] {
+  const found: FoundCredential[] = [];
+  if (!text.includes('pc')) return found;
+  for (const match of text.matchAll(FIND)) {
+    const value = match[0];
+    const parsed = parseCredential(value);
+    const kind = KIND_BY_PREFIX.get(value.slice(0, 3)) as CredentialKind;
+    found.push({ kind, index: match.index, value, checksumValid: parsed.ok });
+  }
+  return found;
 }

@@ -5,9 +5,10 @@ export {
   CREDENTIAL_PATTERN,
   CREDENTIAL_PREFIXES,
   CREDENTIAL_SECRET_LENGTH,
+  findCredentials,
   generateCredential,
   parseCredential,
 } from './credential-format.js';
-export type { CredentialKind, CredentialParseResult, ParsedCredential } from './credential-format.js';
+export type { CredentialKind, CredentialParseResult, FoundCredential, ParsedCredential } from './credential-format.js';
 export { PROBLEM_CODES, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, problemCodeOf, problemType } from './problem.js';
 export type { ProblemCode, ProblemDetails } from './problem.js';

@@ -7,6 +7,7 @@ import {
   CREDENTIAL_PREFIXES,
   CREDENTIAL_SECRET_LENGTH,
   encodeBase62,
+  findCredentials,
   generateCredential,
   parseCredential,
   randomBase62,
@@ -129,7 +130,7 @@ describe('credential format', () => {
     });
   });
 
-  describe('CREDENTIAL_PATTERN (secret scanners, log redaction)', () => {
+  describe('findCredentials and CREDENTIAL_PATTERN (secret scanners, log redaction)', () => {
     it('finds every kind of credential embedded in text', () => {
       const keys = KINDS.map((kind) => generateCredential(kind).value);
       const text = [
@@ -139,24 +140,59 @@ describe('credential format', () => {
         `https://example.com/path?key=${keys[0]}&b=2`,
         `(${keys[1]}).`,
       ].join('\n');
-      const found = [...text.matchAll(CREDENTIAL_PATTERN)].map((m) => m[0]);
-      expect(found).toEqual([keys[0], keys[1], keys[2], keys[0], keys[1]]);
-      for (const match of found) expect(parseCredential(match).ok).toBe(true);
+      const found = findCredentials(text);
+      expect(found.map((f) => f.value)).toEqual([keys[0], keys[1], keys[2], keys[0], keys[1]]);
+      expect(found.map((f) => f.kind)).toEqual(['apiKey', 'adminToken', 'clientSecret', 'apiKey', 'adminToken']);
+      for (const f of found) {
+        expect(f.checksumValid).toBe(true);
+        expect(text.slice(f.index, f.index + f.value.length)).toBe(f.value);
+      }
     });
 
-    it('finds nothing when the candidate is glued into a longer word', () => {
+    it.each([
+      ['a letter before', (k: string) => `x${k}`],
+      ['a letter after', (k: string) => `${k}x`],
+      ['letters on both sides', (k: string) => `abc${k}def`],
+      ['digits on both sides', (k: string) => `123${k}456`],
+      ['an underscore before', (k: string) => `_${k}`],
+      ['a path around it', (k: string) => `/files/a${k}.json`],
+      ['another key right after it', (k: string) => `${k}${k}`],
+    ])('finds a key run together with other characters: %s (redaction, defect 8)', (_name, wrap) => {
       const { value } = generateCredential('apiKey');
-      expect(`x${value}`.match(CREDENTIAL_PATTERN)).toBeNull();
-      expect(`${value}x`.match(CREDENTIAL_PATTERN)).toBeNull();
-      expect('pck_short_notakey'.match(CREDENTIAL_PATTERN)).toBeNull();
+      const found = findCredentials(wrap(value));
+      expect(found.length).toBeGreaterThanOrEqual(1);
+      expect(found[0]?.value).toBe(value);
+      expect(found[0]?.checksumValid).toBe(true);
+    });
+
+    it('reports a same-shaped string with a wrong checksum, marked invalid (a scrubber still removes it)', () => {
+      const { value } = generateCredential('apiKey');
+      const typo = value.slice(0, -1) + (value.endsWith('a') ? 'b' : 'a');
+      expect(findCredentials(`see ${typo}`)).toEqual([{ kind: 'apiKey', index: 4, value: typo, checksumValid: false }]);
+      expect(findCredentials('pck_short_notakey nothing here')).toEqual([]);
+      expect(findCredentials('')).toEqual([]);
+    });
+
+    it('CREDENTIAL_PATTERN is not global: .test() gives the same answer every time (issue 7)', () => {
+      const { value } = generateCredential('apiKey');
+      expect(CREDENTIAL_PATTERN.global).toBe(false);
+      expect([1, 2, 3, 4].map(() => CREDENTIAL_PATTERN.test(value))).toEqual([true, true, true, true]);
+      expect(CREDENTIAL_PATTERN.test(`x${value}x`)).toBe(true);
+      expect(CREDENTIAL_PATTERN.test('pck_short_notakey')).toBe(false);
+    });
+
+    it('findCredentials keeps no state between calls', () => {
+      const { value } = generateCredential('apiKey');
+      for (let i = 0; i < 3; i++) expect(findCredentials(value).map((f) => f.value)).toEqual([value]);
     });
 
     it('leaves a scanner few false positives: a same-shaped random string almost never has a valid checksum', () => {
       let valid = 0;
       for (let i = 0; i < 2_000; i++) {
         const candidate = `pck_${randomBase62(CREDENTIAL_ID_LENGTH)}_${randomBase62(CREDENTIAL_SECRET_LENGTH + CREDENTIAL_CHECKSUM_LENGTH)}`;
-        expect(candidate.match(CREDENTIAL_PATTERN)).toEqual([candidate]);
-        if (parseCredential(candidate).ok) valid++;
+        const found = findCredentials(candidate);
+        expect(found.map((f) => f.value)).toEqual([candidate]);
+        if (found[0]?.checksumValid) valid++;
       }
       expect(valid).toBe(0); // chance of one accidental pass: about 2000 / 2^32
     });

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseRouteMatch } from './route-match.js';
+import { checkIpRange, isWholeFamily } from '../http/ip-ranges.js';
 import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
 
 /**
@@ -15,6 +16,20 @@ const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9.-]+$/.test(h), 'expected a host name or IP address');
 
 const cidr = ipRangeSchema;
+
+/**
+ * A trusted proxy's X-Forwarded-For decides the client address, and so the IP allow-lists: trusting
+ * every address would turn each allow-list into a header anyone can set.
+ */
+const trustedProxy = cidr.superRefine((text, ctx) => {
+  const checked = checkIpRange(text);
+  if (checked.ok && isWholeFamily(checked.range)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" trusts every address, so any caller could choose its own client address with X-Forwarded-For and pass any IP allow-list; list only your proxies or load balancers, such as "10.0.0.0/24"`,
+    });
+  }
+});
 
 const url = (protocols: readonly string[], example: string) =>
   z.string().refine((text) => {
@@ -76,13 +91,21 @@ export const configSchema = z
         ),
       })
       .optional(),
-    trustedProxies: z.array(cidr).default([]),
+    trustedProxies: z.array(trustedProxy).default([]),
     limits: z
       .strictObject({
         maxHeaderBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
         maxBodyBytes: z.number().int().min(0).default(1_048_576),
         headersTimeout: duration('10s').default(10_000),
         bodyTimeout: duration('30s').default(30_000),
+        handshakeTimeout: duration('10s').default(10_000),
+        keepAliveTimeout: duration('5s').default(5_000),
+      })
+      .prefault({}),
+    headers: z
+      .strictObject({
+        /** Like nginx's underscores_in_headers: CGI/WSGI read `X_Forwarded_For` as `X-Forwarded-For`. */
+        allowUnderscores: z.boolean().default(false),
       })
       .prefault({}),
     keys: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isIpRange } from '../http/ip-ranges.js';
+import { checkIpRange } from '../http/ip-ranges.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -23,4 +23,8 @@ export function durationSchema(example: string) {
 export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const scopeSchema = z.string().regex(SCOPE_TOKEN, 'expected a scope token (RFC 6749 §3.3)');
 
-export const ipRangeSchema = z.string().refine(isIpRange, 'expected an IP address or CIDR such as "10.0.0.0/8" or "2001:db8::/32"');
+/** An address or CIDR in canonical form, with the network named when host bits are set. */
+export const ipRangeSchema = z.string().superRefine((text, ctx) => {
+  const checked = checkIpRange(text);
+  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
+});

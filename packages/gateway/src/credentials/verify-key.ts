@@ -1,6 +1,6 @@
 import { parseCredential } from '@portcullis/protocol';
 import { LRUCache } from 'lru-cache';
-import { parseRanges } from '../http/ip-ranges.js';
+import { parseAllowList } from '../http/ip-ranges.js';
 import type { ChangeBus } from '../state/change-bus.js';
 import type { Clock } from '../state/clock.js';
 import type { Sql } from '../store/sql.js';
@@ -35,8 +35,8 @@ export interface VerifiedKey {
   /** The scopes as sent upstream in X-Portcullis-Scopes, joined once. */
   readonly scopesHeader: string;
   readonly allowedIps: readonly string[];
-  /** allowedIps parsed once, for the authorize stage. */
-  readonly ipRanges: ReturnType<typeof parseRanges>;
+  /** allowedIps parsed once, for the authorize stage; undefined when any address may use the key. */
+  readonly ipRanges: ReturnType<typeof parseAllowList>;
   readonly allowedOrigins: readonly string[];
   readonly createdAt: number;
   /** Past this instant the key is refused. */
@@ -175,7 +175,7 @@ function toEntry(stored: StoredApiKey, policy: KeyAgePolicy): CacheEntry {
       scopes: new Set(stored.scopes),
       scopesHeader: stored.scopes.join(' '),
       allowedIps: stored.allowedIps,
-      ipRanges: parseRanges(stored.allowedIps),
+      ipRanges: parseAllowList(stored.allowedIps),
       allowedOrigins: stored.allowedOrigins,
       createdAt,
       expiresAt: effectiveExpiry(stored, policy),

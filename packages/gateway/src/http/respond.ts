@@ -26,14 +26,17 @@ export function sendProblem(res: ServerResponse, requestId: string, p: Problem, 
 /**
  * A whole HTTP/1.1 response as bytes, for errors found before Node built a request object (header
  * overflow, parse errors, header timeouts): those arrive on the raw socket through 'clientError'.
+ * `overPlainHttp`: the answer to a plain-HTTP request on a TLS port, which carries no HSTS (RFC 6797
+ * §7.2: a host must not send it over a non-secure transport).
  */
-export function rawProblemResponse(p: Problem, requestId: string): string {
+export function rawProblemResponse(p: Problem, requestId: string, options: { overPlainHttp?: boolean } = {}): string {
   const status = PROBLEMS[p.code].status;
   const body = problemBody(p, requestId);
   const [, , , id] = baseHeaders(requestId);
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-    `Strict-Transport-Security: ${HSTS_HEADER_VALUE}\r\nX-Request-Id: ${id}\r\n` +
+    (options.overPlainHttp ? '' : `Strict-Transport-Security: ${HSTS_HEADER_VALUE}\r\n`) +
+    `X-Request-Id: ${id}\r\n` +
     `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
   );

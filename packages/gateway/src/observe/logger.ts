@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import { CREDENTIAL_PATTERN } from '@portcullis/protocol';
+import { findCredentials } from '@portcullis/protocol';
 
 export type { Logger };
 
@@ -28,16 +28,68 @@ const REDACT_PATHS = [
   'key',
 ];
 
-/** A JWS compact serialisation: base64url header that starts with `{"` (eyJ), payload, signature. */
-const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/** A JWS compact serialisation: base64url header that starts with `{"` (eyJ), payload, signature; wherever it sits. */
+const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const BEARER_PATTERN = /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 
-/** Removes anything shaped like a Portcullis credential, a JWT or a bearer value from one log line. */
+/** Replaces the given [start, end) spans of a text, sorted by start; overlapping spans merge into one. */
+function cut(text: string, spans: readonly (readonly [number, number])[]): string {
+  let out = '';
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (end <= at) continue;
+    out += start >= at ? `${text.slice(at, start)}[REDACTED]` : '';
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+const PERCENT_ASCII = /%[0-7][0-9A-Fa-f]/;
+const HEX2 = /^[0-7][0-9A-Fa-f]$/;
+
+/** One pass of percent-decoding (ASCII escapes only), keeping for each character the raw index it came from. */
+function decodeOnce(text: string, origin: readonly number[]): { text: string; origin: number[] } {
+  let out = '';
+  const from: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const hex = text[i] === '%' ? text.slice(i + 1, i + 3) : '';
+    from.push(origin[i] as number);
+    if (HEX2.test(hex)) {
+      out += String.fromCharCode(Number.parseInt(hex, 16));
+      i += 3;
+    } else {
+      out += text[i];
+      i += 1;
+    }
+  }
+  from.push(origin[text.length] as number);
+  return { text: out, origin: from };
+}
+
+/**
+ * Credential spans in a text, found in its raw form and in its percent-decoded forms (`pck%5F...`,
+ * `%70ck_...`, double encoding): each decoded character remembers the raw span it came from, so the
+ * raw text is redacted where a decoded form holds a key. A credential is all ASCII, so only ASCII
+ * escapes are decoded.
+ */
+function credentialSpans(text: string): [number, number][] {
+  const spans: [number, number][] = findCredentials(text).map((f) => [f.index, f.index + f.value.length]);
+  let layer = { text, origin: Array.from({ length: text.length + 1 }, (_, i) => i) };
+  for (let pass = 0; pass < 3 && PERCENT_ASCII.test(layer.text); pass++) {
+    layer = decodeOnce(layer.text, layer.origin);
+    for (const f of findCredentials(layer.text)) spans.push([layer.origin[f.index] as number, layer.origin[f.index + f.value.length] as number]);
+  }
+  return spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+}
+
+/**
+ * Removes anything shaped like a Portcullis credential (raw or percent-encoded, on its own or run
+ * together with other characters), a JWT or a bearer value from one log line.
+ */
 export function scrubSecrets(line: string): string {
-  return line
-    .replace(CREDENTIAL_PATTERN, '[REDACTED]')
-    .replace(JWT_PATTERN, '[REDACTED]')
-    .replace(BEARER_PATTERN, '$1[REDACTED]');
+  const spans = credentialSpans(line);
+  const scrubbed = spans.length === 0 ? line : cut(line, spans);
+  return scrubbed.replace(JWT_PATTERN, '[REDACTED]').replace(BEARER_PATTERN, '$1[REDACTED]');
 }
 
 export interface LoggerOptions {

@@ -8,13 +8,8 @@ import type { RequestContext } from './context.js';
 import type { Stage } from './data-plane.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
+import { INVALID_CREDENTIAL, MISSING_CREDENTIAL } from './refusals.js';
 
-/**
- * One refusal for every bad credential, whatever the reason (unknown, expired, revoked, rotated out,
- * disabled consumer): the reason goes to metrics and the debug log, never to the caller (RFC 6750 §3.1).
- */
-const INVALID: Problem = problem('invalid-credential', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
-const MISSING: Problem = problem('invalid-credential', undefined, { 'www-authenticate': 'Bearer realm="portcullis"' });
 const AMBIGUOUS: Problem = problem('bad-request', 'Send one credential: Authorization or X-API-Key, not two different ones.');
 const UNAVAILABLE: Problem = problem('unavailable');
 
@@ -25,7 +20,7 @@ export function extractCredential(req: IncomingMessage): string | undefined | Pr
   const authorization = req.headers.authorization;
   const apiKeyHeader = req.headers['x-api-key'];
   const fromBearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-  if (authorization !== undefined && fromBearer === undefined) return INVALID; // another scheme, or garbage
+  if (authorization !== undefined && fromBearer === undefined) return INVALID_CREDENTIAL; // another scheme, or garbage
   const fromHeader = typeof apiKeyHeader === 'string' ? apiKeyHeader.trim() : undefined;
   if (fromBearer !== undefined && fromHeader !== undefined && fromBearer !== fromHeader) return AMBIGUOUS;
   return fromBearer ?? fromHeader;
@@ -52,7 +47,7 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
     const credential = extractCredential(req);
     if (credential === undefined) {
       metrics.authFailures.inc({ reason: 'missing' });
-      return MISSING;
+      return MISSING_CREDENTIAL;
     }
     if (typeof credential !== 'string') {
       metrics.authFailures.inc({ reason: 'malformed' });
@@ -71,7 +66,7 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
         return UNAVAILABLE;
       }
       logger.debug({ requestId: ctx.id, reason: result.reason }, 'credential refused');
-      return INVALID;
+      return INVALID_CREDENTIAL;
     }
     const key = result.key;
     const now = clock();

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
 import type { RequestContext } from './context.js';
+import type { Stage } from './data-plane.js';
 import { inRanges, parseClientIp } from '../http/ip-ranges.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
-
-const FORBIDDEN: Problem = problem('forbidden');
+import { INVALID_CREDENTIAL } from './refusals.js';
 
 /** `*.example.com` matches any subdomain (not the apex); anything else must match exactly. */
 export function originAllowed(originHeader: string | undefined, allowed: readonly string[]): boolean {
@@ -21,26 +23,49 @@ export function originAllowed(originHeader: string | undefined, allowed: readonl
   return false;
 }
 
+/** Why an authenticated credential may not be used here; internal only (metrics, debug log). */
+export type AllowListMiss = 'ip-not-allowed' | 'origin-not-allowed';
+
+export interface AuthorizeOptions {
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
 /**
- * Allow-lists first (a stolen key used from elsewhere learns nothing about scopes), then scopes.
- * 403 either way: the credential is valid, the request is not allowed (RFC 6750 §3.1).
+ * Allow-lists first, then scopes. An allow-list miss gets the very 401 of a bad credential (the reason
+ * only in metrics and the debug log): a stolen key used from elsewhere learns neither that it is good
+ * nor what it may do. Only a caller who passed every other check can see 403 insufficient_scope.
+ * A protected route without a principal is refused: if authentication did not run, fail closed.
  */
-export function authorize(req: IncomingMessage, ctx: RequestContext): Problem | undefined {
-  const principal = ctx.principal;
-  const route = ctx.route;
-  if (!principal || !route) return undefined; // public route
-  if (principal.ipRanges && principal.ipRanges.length > 0) {
-    const ip = parseClientIp(ctx.clientIp);
-    if (!ip || !inRanges(ip, principal.ipRanges)) return FORBIDDEN;
+export function createAuthorizeStage(options: AuthorizeOptions): Stage {
+  const { metrics, logger } = options;
+
+  function refuse(ctx: RequestContext, reason: AllowListMiss | 'no-principal'): Problem {
+    metrics.authFailures.inc({ reason });
+    if (reason === 'no-principal') logger.error({ requestId: ctx.id, service: ctx.route?.service }, 'protected route reached authorization without a credential: refusing (fail closed)');
+    else logger.debug({ requestId: ctx.id, reason, credentialId: ctx.principal?.credentialId, clientIp: ctx.clientIp }, 'credential refused');
+    return INVALID_CREDENTIAL;
   }
-  if (principal.allowedOrigins && principal.allowedOrigins.length > 0) {
-    if (!originAllowed(req.headers.origin, principal.allowedOrigins)) return FORBIDDEN;
-  }
-  const missing = route.scopes.filter((scope) => !principal.scopes.has(scope));
-  if (missing.length > 0) {
-    return problem('insufficient-scope', undefined, {
-      'www-authenticate': `Bearer error="insufficient_scope", scope="${route.scopes.join(' ')}"`,
-    });
-  }
-  return undefined;
+
+  return function authorize(req: IncomingMessage, ctx: RequestContext): Problem | undefined {
+    const route = ctx.route;
+    if (!route) return refuse(ctx, 'no-principal');
+    if (route.public) return undefined;
+    const principal = ctx.principal;
+    if (!principal) return refuse(ctx, 'no-principal');
+    if (principal.ipRanges !== undefined) {
+      const ip = parseClientIp(ctx.clientIp);
+      if (!ip || !inRanges(ip, principal.ipRanges)) return refuse(ctx, 'ip-not-allowed');
+    }
+    if (principal.allowedOrigins && principal.allowedOrigins.length > 0) {
+      if (!originAllowed(req.headers.origin, principal.allowedOrigins)) return refuse(ctx, 'origin-not-allowed');
+    }
+    const missing = route.scopes.filter((scope) => !principal.scopes.has(scope));
+    if (missing.length > 0) {
+      return problem('insufficient-scope', undefined, {
+        'www-authenticate': `Bearer error="insufficient_scope", scope="${route.scopes.join(' ')}"`,
+      });
+    }
+    return undefined;
+  };
 }

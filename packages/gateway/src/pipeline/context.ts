@@ -9,7 +9,7 @@ export interface Principal {
   readonly scopes: ReadonlySet<string>;
   /** The scopes, space-separated, as sent upstream. */
   readonly scopesHeader: string;
-  /** The credential's IP allow-list, parsed; empty = any address. */
+  /** The credential's IP allow-list, parsed; undefined = any address, empty = none (fails closed). */
   readonly ipRanges?: readonly IpRange[];
   /** The credential's Origin allow-list (hosts or `*.example.com`); empty = any. */
   readonly allowedOrigins?: readonly string[];

@@ -9,14 +9,8 @@ import type { RequestContext } from './context.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import { baseHeaders } from '../http/headers.js';
+import { HOP_BY_HOP, isDroppedRequestHeader } from './client-headers.js';
 
-/** RFC 9110 §7.6.1 hop-by-hop fields, plus the ones a proxy must never pass on. */
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host',
-]);
-/** Request fields the gateway consumes or sets itself; a client's copy is dropped (CONTRACT §3). */
-const CONSUMED_REQUEST = new Set(['authorization', 'x-api-key', 'x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
 /** Response fields that describe the upstream's software: not the client's business. */
 const UPSTREAM_DETAIL = new Set(['x-powered-by', 'server', 'x-aspnet-version', 'x-aspnetmvc-version']);
 const RESPONSE_OWN = new Set(['strict-transport-security', 'x-request-id']);
@@ -81,6 +75,8 @@ class ByteLimit extends Transform {
 export interface ForwardLimits {
   readonly maxBodyBytes: number;
   readonly bodyTimeout: number;
+  /** Pass request headers whose names hold `_` (config `headers.allowUnderscores`). */
+  readonly allowUnderscoreHeaders: boolean;
 }
 
 export type ForwardOutcome =
@@ -89,17 +85,18 @@ export type ForwardOutcome =
   /** The client went away mid-exchange: nothing to answer, and not the upstream's fault. */
   | { readonly clientGone: true };
 
-function requestHeaders(req: IncomingMessage, ctx: RequestContext, upstream: Upstream, extra: readonly string[]): string[] {
+function requestHeaders(req: IncomingMessage, ctx: RequestContext, upstream: Upstream, extra: readonly string[], allowUnderscores: boolean): string[] {
   const raw = req.rawHeaders;
   const connectionListed = req.headers.connection?.toLowerCase().split(',').map((s) => s.trim());
   const out: string[] = ['host', upstream.host];
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
-    if (HOP_BY_HOP.has(name) || CONSUMED_REQUEST.has(name) || name.startsWith('x-portcullis-')) continue;
+    if (isDroppedRequestHeader(name, allowUnderscores)) continue;
     if (connectionListed?.includes(name)) continue;
     out.push(name, raw[i + 1] as string);
   }
-  out.push('x-request-id', ctx.id, 'x-forwarded-for', ctx.clientIp, 'x-forwarded-proto', 'https');
+  // Set from what the gateway knows; any client copy was dropped above.
+  out.push('x-request-id', ctx.id, 'x-forwarded-for', ctx.clientIp, 'x-real-ip', ctx.clientIp, 'x-forwarded-proto', 'https');
   if (req.headers.host) out.push('x-forwarded-host', req.headers.host);
   for (const header of extra) out.push(header);
   return out;
@@ -221,7 +218,7 @@ export function forward(
       {
         path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
         method: req.method as Dispatcher.HttpMethod,
-        headers: requestHeaders(req, ctx, upstream, identityHeaders),
+        headers: requestHeaders(req, ctx, upstream, identityHeaders, limits.allowUnderscoreHeaders),
         body,
       },
       exchange,

@@ -17,7 +17,7 @@ import { loadMasterKeys } from '../crypto/master-key.js';
 import { Keyring } from '../crypto/keyring.js';
 import { LastUsedQueue } from '../observe/last-used-queue.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
-import { authorize } from '../pipeline/authorize.js';
+import { createAuthorizeStage } from '../pipeline/authorize.js';
 import { createDataPlaneHandler } from '../pipeline/data-plane.js';
 import type { Stage } from '../pipeline/data-plane.js';
 import { createUpstreams } from '../pipeline/forward.js';
@@ -123,11 +123,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let draining = false;
   const ready = async () => !draining && (await db.ping());
   const upstreams = createUpstreams(config.services);
-  const stages: Stage[] = [createAuthenticateStage({ verifier, clock, lastUsed, metrics, logger }), authorize];
+  const stages: Stage[] = [createAuthenticateStage({ verifier, clock, lastUsed, metrics, logger }), createAuthorizeStage({ metrics, logger })];
   const dataPlane = createDataPlaneHandler({
     routes: compileRoutes(config.services),
     upstreams,
-    limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout },
+    limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
     trustedProxies: config.trustedProxies,
     logger,
     metrics,
@@ -141,6 +141,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxHeaderBytes: config.limits.maxHeaderBytes,
     headersTimeout: config.limits.headersTimeout,
     bodyTimeout: config.limits.bodyTimeout,
+    handshakeTimeout: config.limits.handshakeTimeout,
+    keepAliveTimeout: config.limits.keepAliveTimeout,
     logger,
   };
   const dataServer = createListener({ name: 'data-plane', ...listenerLimits }, dataPlane);

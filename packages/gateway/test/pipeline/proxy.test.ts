@@ -1,28 +1,11 @@
-import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawExchange } from '../helpers/raw-http.js';
 import { startRecordingUpstream } from '../helpers/upstream.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import type { TestGateway } from '../helpers/gateway.js';
 
 let upstream: Awaited<ReturnType<typeof startRecordingUpstream>>;
 let t: TestGateway;
-
-/** Sends raw bytes over TLS and returns the raw response: for framing the HTTP client would refuse to send. */
-function rawExchange(url: string, ca: Buffer, payload: string, waitMs = 2_000): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port), ca, servername: 'localhost' }, () => socket.write(payload));
-    let data = '';
-    socket.on('data', (c: Buffer) => (data += c.toString('utf8')));
-    socket.on('end', () => resolve(data));
-    socket.on('close', () => resolve(data));
-    socket.on('error', reject);
-    setTimeout(() => {
-      socket.destroy();
-      resolve(data);
-    }, waitMs);
-  });
-}
 
 function expectProblem(reply: { status: number; headers: Record<string, unknown>; text: string }, status: number, code: string) {
   expect(reply.status).toBe(status);
