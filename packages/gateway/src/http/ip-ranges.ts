@@ -40,11 +40,8 @@ export function checkIpRange(text: string): RangeCheck {
   }
   const addr = ipaddr.parse(address);
   const max = addr.kind() === 'ipv4' ? 32 : 128;
-  if (prefix !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(prefix)) {
-    return { ok: false, message: `"/${prefix}" is not a prefix length: expected a number from 0 to ${max}, such as "${address}/${max}"` };
-  }
-  const bits = prefix === undefined ? max : Number(prefix);
-  if (bits > max) return { ok: false, message: `"/${prefix}" is too long for an ${addr.kind() === 'ipv4' ? 'IPv4' : 'IPv6'} address: the most is /${max}` };
+  const bits = prefix === undefined ? max : /^(0|[1-9][0-9]{0,2})$/.test(prefix) ? Number(prefix) : Number.NaN;
+  if (!(bits <= max)) return { ok: false, message: EXPECTED };
   const network = networkOf(addr, bits);
   if (network.toString() !== addr.toString()) {
     return {

@@ -1,8 +1,14 @@
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { createAuthorizeStage } from '../../src/pipeline/authorize.js';
+import type { RequestContext } from '../../src/pipeline/context.js';
+import { compileRoutes } from '../../src/pipeline/route.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { inRanges, normalizeIp, parseRanges } from '../../src/http/ip-ranges.js';
 import { createClientIpResolver } from '../../src/pipeline/identify.js';
 import { companiesService, expectProblem, startCredentialGateway } from '../helpers/gateway.js';
-import type { CredentialGateway } from '../helpers/gateway.js';
+import type { CredentialGateway, Reply } from '../helpers/gateway.js';
 
 /**
  * Per-key IP and Origin allow-lists and scopes, through real gateways. The test client always connects
@@ -25,6 +31,17 @@ afterAll(async () => {
   await Promise.all([direct?.stop(), proxied?.stop()]);
 });
 
+/**
+ * An allow-list miss answers exactly as a bad credential does (issue 6): 401, the same
+ * WWW-Authenticate, the same body but for the request id. A 403 would tell a thief the key is good.
+ */
+function expectRefusedAsBadCredential(reply: Reply): void {
+  expectProblem(reply, 401, 'invalid-credential');
+  expect(reply.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+  const id = reply.headers['x-request-id'] as string;
+  expect(reply.text).toBe(`{"type":"urn:portcullis:problem:invalid-credential","title":"Unauthorized","status":401,"instance":"${id}"}`);
+}
+
 function keyFor(t: CredentialGateway, fields: Record<string, unknown>) {
   return t.createKey({ consumerId: t === direct ? directConsumer : proxiedConsumer, scopes: ['companies:read'], ...fields });
 }
@@ -45,12 +62,10 @@ describe('IP allow-lists', () => {
   });
 
   it.each([['10.0.0.0/8'], ['192.168.0.0/16', '10.0.0.0/8'], ['::ffff:10.0.0.0/104'], ['::1'], ['128.0.0.1/32']].map((allowedIps) => ({ allowedIps })))(
-    'refuses a loopback caller with 403 forbidden for allowedIps $allowedIps',
+    'refuses a loopback caller for allowedIps $allowedIps with the 401 of a bad credential',
     async ({ allowedIps }) => {
       const key = await keyFor(direct, { allowedIps });
-      const reply = await direct.callWith(key.key);
-      expectProblem(reply, 403, 'forbidden');
-      expect(reply.headers['www-authenticate']).toBeUndefined();
+      expectRefusedAsBadCredential(await direct.callWith(key.key));
     },
   );
 
@@ -81,14 +96,14 @@ describe('Origin allow-lists', () => {
   );
 
   it.each(['https://example.org', 'https://evil.com', 'https://app.example.com.evil.com', 'https://evilexample.org', 'https://example.com', 'null', 'not a url'])(
-    'refuses Origin %s with 403 forbidden',
+    'refuses Origin %s with the 401 of a bad credential',
     async (origin) => {
-      expectProblem(await direct.callWith(key, '/companies/1', { headers: { origin } }), 403, 'forbidden');
+      expectRefusedAsBadCredential(await direct.callWith(key, '/companies/1', { headers: { origin } }));
     },
   );
 
   it('refuses a request without Origin when the key has an Origin allow-list', async () => {
-    expectProblem(await direct.callWith(key), 403, 'forbidden');
+    expectRefusedAsBadCredential(await direct.callWith(key));
   });
 
   it('refuses an origin entry that is not a host (400 naming the field)', async () => {
@@ -114,9 +129,7 @@ describe('scopes', () => {
 
   it('tells a caller outside the allow-list nothing about scopes (allow-list checked first)', async () => {
     const key = await keyFor(direct, { scopes: [], allowedIps: ['10.0.0.0/8'] });
-    const reply = await direct.callWith(key.key);
-    expectProblem(reply, 403, 'forbidden');
-    expect(reply.headers['www-authenticate']).toBeUndefined();
+    expectRefusedAsBadCredential(await direct.callWith(key.key));
   });
 });
 
@@ -125,7 +138,7 @@ describe('X-Forwarded-For counts only from a trusted proxy', () => {
     const tenNet = await keyFor(direct, { allowedIps: ['10.0.0.0/8'] });
     const loopback = await keyFor(direct, { allowedIps: ['127.0.0.1/32'] });
     for (const spoof of [{ 'x-forwarded-for': '10.1.2.3' }, { 'x-forwarded-for': '10.1.2.3, 10.9.9.9' }, { forwarded: 'for=10.1.2.3' }, { 'x-real-ip': '10.1.2.3' }]) {
-      expectProblem(await direct.callWith(tenNet.key, '/companies/1', { headers: spoof }), 403, 'forbidden');
+      expectRefusedAsBadCredential(await direct.callWith(tenNet.key, '/companies/1', { headers: spoof }));
       expect((await direct.callWith(loopback.key, '/companies/1', { headers: spoof })).status).toBe(200);
       // The upstream hears the real peer, not the spoofed value.
       expect(direct.upstream.seen.at(-1)?.headers['x-forwarded-for']).toBe('127.0.0.1');
@@ -139,20 +152,71 @@ describe('X-Forwarded-For counts only from a trusted proxy', () => {
     const xff = { 'x-forwarded-for': '10.1.2.3' };
     expect((await proxied.callWith(tenNet.key, '/companies/1', { headers: xff })).status).toBe(200);
     expect(proxied.upstream.seen.at(-1)?.headers['x-forwarded-for']).toBe('10.1.2.3');
-    expectProblem(await proxied.callWith(loopback.key, '/companies/1', { headers: xff }), 403, 'forbidden');
+    expectRefusedAsBadCredential(await proxied.callWith(loopback.key, '/companies/1', { headers: xff }));
     // Without the header, the trusted proxy itself is the client.
     expect((await proxied.callWith(loopback.key)).status).toBe(200);
-    expectProblem(await proxied.callWith(tenNet.key), 403, 'forbidden');
+    expectRefusedAsBadCredential(await proxied.callWith(tenNet.key));
   });
 
   it('walks X-Forwarded-For from the right, so a value the client prepends cannot choose the address', async () => {
     const loopback = await keyFor(proxied, { allowedIps: ['127.0.0.1/32'] });
     const tenNet = await keyFor(proxied, { allowedIps: ['10.0.0.0/8'] });
     // The client sent "X-Forwarded-For: 127.0.0.1" and the proxy appended the address it saw, 10.1.2.3.
-    expectProblem(await proxied.callWith(loopback.key, '/companies/1', { headers: { 'x-forwarded-for': '127.0.0.1, 10.1.2.3' } }), 403, 'forbidden');
+    expectRefusedAsBadCredential(await proxied.callWith(loopback.key, '/companies/1', { headers: { 'x-forwarded-for': '127.0.0.1, 10.1.2.3' } }));
     // Trusted hops on the right are skipped.
     expect((await proxied.callWith(tenNet.key, '/companies/1', { headers: { 'x-forwarded-for': '10.1.2.3, 127.0.0.1' } })).status).toBe(200);
     // A malformed rightmost hop: nothing to its left is believed, the peer is the client.
-    expectProblem(await proxied.callWith(tenNet.key, '/companies/1', { headers: { 'x-forwarded-for': '10.1.2.3, not-an-ip' } }), 403, 'forbidden');
+    expectRefusedAsBadCredential(await proxied.callWith(tenNet.key, '/companies/1', { headers: { 'x-forwarded-for': '10.1.2.3, not-an-ip' } }));
+  });
+});
+
+describe('an allow-list miss says nothing to the caller, and everything to the operator', () => {
+  async function failures(t: CredentialGateway): Promise<Map<string, number>> {
+    const metric = await t.gateway.metrics.authFailures.get();
+    return new Map(metric.values.map((v) => [String(v.labels.reason), v.value]));
+  }
+
+  it('answers an IP or Origin miss byte for byte like an unknown key, apart from the request id', async () => {
+    const ipBound = await keyFor(direct, { allowedIps: ['10.0.0.0/8'] });
+    const originBound = await keyFor(direct, { allowedOrigins: ['app.example.com'] });
+    const unknown = `${ipBound.key.slice(0, 4)}AAAAAAAAAAAA${ipBound.key.slice(16)}`; // another id: never issued
+    const replies = await Promise.all([direct.callWith(ipBound.key), direct.callWith(originBound.key), direct.callWith(unknown)]);
+    const shapes = replies.map((reply) => {
+      const { date: _date, 'x-request-id': id, ...headers } = reply.headers;
+      return { status: reply.status, headers, body: reply.text.replace(id as string, '') };
+    });
+    expect(shapes[0]).toEqual(shapes[2]);
+    expect(shapes[1]).toEqual(shapes[2]);
+  });
+
+  it('counts the reason in portcullis_auth_failures_total and logs it at debug with the request id', async () => {
+    const ipBound = await keyFor(direct, { allowedIps: ['10.0.0.0/8'] });
+    const originBound = await keyFor(direct, { allowedOrigins: ['app.example.com'] });
+    const before = await failures(direct);
+    const ipReply = await direct.callWith(ipBound.key);
+    const originReply = await direct.callWith(originBound.key, '/companies/1', { headers: { origin: 'https://evil.example' } });
+    const after = await failures(direct);
+    expect((after.get('ip-not-allowed') ?? 0) - (before.get('ip-not-allowed') ?? 0)).toBe(1);
+    expect((after.get('origin-not-allowed') ?? 0) - (before.get('origin-not-allowed') ?? 0)).toBe(1);
+    const logged = direct.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'debug', msg: 'credential refused', reason: 'ip-not-allowed', requestId: ipReply.headers['x-request-id'], credentialId: ipBound.id }));
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'debug', msg: 'credential refused', reason: 'origin-not-allowed', requestId: originReply.headers['x-request-id'], credentialId: originBound.id }));
+  });
+});
+
+describe('authorize fails closed (issue 7)', () => {
+  it('refuses a protected route that reached it without a principal, and logs the wiring fault', () => {
+    const logs = captureLogs();
+    const metrics = createMetrics();
+    const authorize = createAuthorizeStage({ metrics, logger: logs.logger });
+    const route = compileRoutes([companiesService('http://127.0.0.1:9')])[0];
+    const ctx: RequestContext = { id: 'req-1', startedAt: 0, clientIp: '127.0.0.1', path: '/companies/1', query: '', route, principal: undefined };
+    const refusal = authorize({ headers: {} } as IncomingMessage, ctx);
+    expect(refusal).toMatchObject({ code: 'invalid-credential' });
+    expect(logs.text()).toContain('refusing (fail closed)');
+    // No route at all is refused the same way; a public route passes without a principal.
+    expect(authorize({ headers: {} } as IncomingMessage, { ...ctx, route: undefined })).toMatchObject({ code: 'invalid-credential' });
+    const publicRoute = compileRoutes([companiesService('http://127.0.0.1:9')]).find((r) => r.public);
+    expect(authorize({ headers: {} } as IncomingMessage, { ...ctx, route: publicRoute })).toBeUndefined();
   });
 });
