@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { formatPath } from '../config/load.js';
+import { findDuplicateMember } from '../lib/json-duplicates.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 
@@ -30,10 +31,18 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
   if (size > 0 && !/^application\/json\s*(;|$)/i.test(type)) refuse('unsupported-media-type', 'Send the body as application/json.');
   let input: unknown = {};
   if (size > 0) {
+    const text = Buffer.concat(chunks).toString('utf8');
     try {
-      input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      input = JSON.parse(text);
     } catch {
       refuse('bad-request', 'The body is not valid JSON.');
+    }
+    // The last of two same-named members would win silently: refuse instead, naming the member.
+    const duplicate = findDuplicateMember(text);
+    if (duplicate) {
+      refuse('bad-request', 'The request body is not valid.', {
+        errors: [{ pointer: jsonPointer(duplicate), field: formatPath(duplicate), detail: `duplicate member "${String(duplicate.at(-1))}": send each member once` }],
+      });
     }
   }
   const result = schema.safeParse(input);
