@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import type { RequestContext } from './context.js';
+import type { RefusalAudit } from '../observe/refusal-audit.js';
+import type { Principal, RequestContext } from './context.js';
 import type { Stage } from './data-plane.js';
 import { inRanges, parseClientIp } from '../http/ip-ranges.js';
 import { problem } from '../http/problems.js';
@@ -23,42 +24,50 @@ export function originAllowed(originHeader: string | undefined, allowed: readonl
   return false;
 }
 
-/** Why an authenticated credential may not be used here; internal only (metrics, debug log). */
+/** Why an authenticated credential may not be used here; internal only (metrics, logs, audit). */
 export type AllowListMiss = 'ip-not-allowed' | 'origin-not-allowed';
 
 export interface AuthorizeOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Where the key's owner can see allow-list refusals (the audit log, batched). */
+  readonly refusals?: RefusalAudit;
 }
 
 /**
  * Allow-lists first, then scopes. An allow-list miss gets the very 401 of a bad credential (the reason
- * only in metrics and the debug log): a stolen key used from elsewhere learns neither that it is good
+ * only in metrics, the debug log and the audit log): a stolen key used from elsewhere learns neither that it is good
  * nor what it may do. Only a caller who passed every other check can see 403 insufficient_scope.
  * A protected route without a principal is refused: if authentication did not run, fail closed.
  */
 export function createAuthorizeStage(options: AuthorizeOptions): Stage {
-  const { metrics, logger } = options;
+  const { metrics, logger, refusals } = options;
 
-  function refuse(ctx: RequestContext, reason: AllowListMiss | 'no-principal'): Problem {
+  function failClosed(ctx: RequestContext): Problem {
+    metrics.authFailures.inc({ reason: 'no-principal' });
+    logger.error({ requestId: ctx.id, service: ctx.route?.service }, 'protected route reached authorization without a credential: refusing (fail closed)');
+    return INVALID_CREDENTIAL;
+  }
+
+  function refuse(req: IncomingMessage, ctx: RequestContext, principal: Principal, reason: AllowListMiss): Problem {
     metrics.authFailures.inc({ reason });
-    if (reason === 'no-principal') logger.error({ requestId: ctx.id, service: ctx.route?.service }, 'protected route reached authorization without a credential: refusing (fail closed)');
-    else logger.debug({ requestId: ctx.id, reason, credentialId: ctx.principal?.credentialId, clientIp: ctx.clientIp }, 'credential refused');
+    logger.debug({ requestId: ctx.id, reason, credentialId: principal.credentialId, clientIp: ctx.clientIp }, 'credential refused');
+    refusals?.record(principal.credentialId, principal.consumerId, reason, ctx.clientIp, req.headers.origin);
     return INVALID_CREDENTIAL;
   }
 
   return function authorize(req: IncomingMessage, ctx: RequestContext): Problem | undefined {
     const route = ctx.route;
-    if (!route) return refuse(ctx, 'no-principal');
+    if (!route) return failClosed(ctx);
     if (route.public) return undefined;
     const principal = ctx.principal;
-    if (!principal) return refuse(ctx, 'no-principal');
+    if (!principal) return failClosed(ctx);
     if (principal.ipRanges !== undefined) {
       const ip = parseClientIp(ctx.clientIp);
-      if (!ip || !inRanges(ip, principal.ipRanges)) return refuse(ctx, 'ip-not-allowed');
+      if (!ip || !inRanges(ip, principal.ipRanges)) return refuse(req, ctx, principal, 'ip-not-allowed');
     }
     if (principal.allowedOrigins && principal.allowedOrigins.length > 0) {
-      if (!originAllowed(req.headers.origin, principal.allowedOrigins)) return refuse(ctx, 'origin-not-allowed');
+      if (!originAllowed(req.headers.origin, principal.allowedOrigins)) return refuse(req, ctx, principal, 'origin-not-allowed');
     }
     const missing = route.scopes.filter((scope) => !principal.scopes.has(scope));
     if (missing.length > 0) {

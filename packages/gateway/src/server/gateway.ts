@@ -16,6 +16,7 @@ import { KeyVerifier } from '../credentials/verify-key.js';
 import { loadMasterKeys } from '../crypto/master-key.js';
 import { Keyring } from '../crypto/keyring.js';
 import { LastUsedQueue } from '../observe/last-used-queue.js';
+import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
 import { createAuthorizeStage } from '../pipeline/authorize.js';
 import { createDataPlaneHandler } from '../pipeline/data-plane.js';
@@ -53,7 +54,7 @@ export interface Gateway {
   readonly keyring: Keyring;
   /** The credential operations, as the admin API runs them (for the demo and tests). */
   readonly credentials: CredentialDeps;
-  /** Writes pending last-used times now (they are otherwise batched). */
+  /** Writes pending last-used times and allow-list refusal records now (they are otherwise batched). */
   flushUsage(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to drainTimeout), then releases everything. */
   stop(): Promise<void>;
@@ -119,11 +120,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
   const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
   lastUsed.start();
+  const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
+  refusals.start();
 
   let draining = false;
   const ready = async () => !draining && (await db.ping());
   const upstreams = createUpstreams(config.services);
-  const stages: Stage[] = [createAuthenticateStage({ verifier, clock, lastUsed, metrics, logger }), createAuthorizeStage({ metrics, logger })];
+  const stages: Stage[] = [createAuthenticateStage({ verifier, clock, lastUsed, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
   const dataPlane = createDataPlaneHandler({
     routes: compileRoutes(config.services),
     upstreams,
@@ -172,6 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     adminServer.closeAllConnections();
     await Promise.all(upstreams.map((u) => u.pool.close()));
     await lastUsed.close();
+    await refusals.close();
     verifier.close();
     await bus.close();
     await db.close();
@@ -188,7 +192,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     db,
     keyring,
     credentials,
-    flushUsage: () => lastUsed.flush(),
+    flushUsage: async () => {
+      await lastUsed.flush();
+      await refusals.flush();
+    },
     stop: () => (stopping ??= stop()),
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../src/observe/audit.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createAuthorizeStage } from '../../src/pipeline/authorize.js';
 import type { RequestContext } from '../../src/pipeline/context.js';
@@ -201,6 +202,31 @@ describe('an allow-list miss says nothing to the caller, and everything to the o
     const logged = direct.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged).toContainEqual(expect.objectContaining({ level: 'debug', msg: 'credential refused', reason: 'ip-not-allowed', requestId: ipReply.headers['x-request-id'], credentialId: ipBound.id }));
     expect(logged).toContainEqual(expect.objectContaining({ level: 'debug', msg: 'credential refused', reason: 'origin-not-allowed', requestId: originReply.headers['x-request-id'], credentialId: originBound.id }));
+  });
+});
+
+describe('the key\'s owner sees allow-list refusals in the audit log', () => {
+  it('records key.refused per key with the reasons, sample addresses and origins, batched off the hot path', async () => {
+    const key = await keyFor(direct, { allowedIps: ['10.0.0.0/8'] });
+    const originBound = await keyFor(direct, { allowedOrigins: ['app.example.com'] });
+    await direct.callWith(key.key);
+    await direct.callWith(key.key, '/companies/1', { headers: { origin: 'https://evil.example' } });
+    await direct.callWith(originBound.key, '/companies/1', { headers: { origin: 'https://evil.example' } });
+    const rows = () =>
+      direct.gateway.db.query<{ target: string; actor: string; detail: Record<string, unknown> }>(
+        "SELECT target, actor, detail FROM audit_events WHERE action = 'key.refused' AND target = ANY($1) ORDER BY seq",
+        [[key.id, originBound.id]],
+      );
+    await direct.gateway.flushUsage();
+    const written = await rows();
+    expect(written).toHaveLength(2);
+    expect(written.find((r) => r.target === key.id)).toMatchObject({
+      actor: 'gateway',
+      detail: { consumerId: directConsumer, reasons: { 'ip-not-allowed': 2 }, clientIps: ['127.0.0.1'], origins: ['https://evil.example'] },
+    });
+    expect(written.find((r) => r.target === originBound.id)).toMatchObject({ detail: { reasons: { 'origin-not-allowed': 1 } } });
+    expect(JSON.stringify(written)).not.toContain(key.key);
+    expect(await verifyAuditChain(direct.gateway.db)).toMatchObject({ ok: true });
   });
 });
 
