@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
 import { verifyAuditChain } from '../../src/observe/audit.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createAuthorizeStage } from '../../src/pipeline/authorize.js';
@@ -235,14 +236,15 @@ describe('authorize fails closed (issue 7)', () => {
     const logs = captureLogs();
     const metrics = createMetrics();
     const authorize = createAuthorizeStage({ metrics, logger: logs.logger });
-    const route = compileRoutes([companiesService('http://127.0.0.1:9')])[0];
+    const routes = compileRoutes(validateConfig({ services: [companiesService('http://127.0.0.1:9')] }, 'test', '/tmp', {}).services);
+    const route = routes[0];
     const ctx: RequestContext = { id: 'req-1', startedAt: 0, clientIp: '127.0.0.1', path: '/companies/1', query: '', route, principal: undefined };
     const refusal = authorize({ headers: {} } as IncomingMessage, ctx);
     expect(refusal).toMatchObject({ code: 'invalid-credential' });
     expect(logs.text()).toContain('refusing (fail closed)');
     // No route at all is refused the same way; a public route passes without a principal.
     expect(authorize({ headers: {} } as IncomingMessage, { ...ctx, route: undefined })).toMatchObject({ code: 'invalid-credential' });
-    const publicRoute = compileRoutes([companiesService('http://127.0.0.1:9')]).find((r) => r.public);
+    const publicRoute = routes.find((r) => r.public);
     expect(authorize({ headers: {} } as IncomingMessage, { ...ctx, route: publicRoute })).toBeUndefined();
   });
 });
