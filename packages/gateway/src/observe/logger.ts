@@ -74,6 +74,7 @@ function decodeOnce(text: string, origin: readonly number[]): { text: string; or
  */
 function credentialSpans(text: string): [number, number][] {
   const spans: [number, number][] = findCredentials(text).map((f) => [f.index, f.index + f.value.length]);
+  if (!PERCENT_ASCII.test(text)) return spans; // the common line: nothing encoded, nothing more to do
   let layer = { text, origin: Array.from({ length: text.length + 1 }, (_, i) => i) };
   for (let pass = 0; pass < 3 && PERCENT_ASCII.test(layer.text); pass++) {
     layer = decodeOnce(layer.text, layer.origin);
