@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../config/load.js';
 import { ADMIN_TOKEN_FILE, devCaFile } from '../lib/data-dir.js';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 
 export interface AdminConnectionOptions {
   readonly adminUrl?: string;

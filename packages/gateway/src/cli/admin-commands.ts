@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createAdminClient } from './admin-client.js';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 
 interface Common {
   adminUrl?: string;

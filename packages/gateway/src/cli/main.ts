@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
-import { exitCodeFor } from './errors.js';
+import { exitCodeFor } from './cli-error.js';
 import { registerServerCommands } from './server-commands.js';
 
 /** Builds the `portcullis` command. Thin: it starts the server or calls the admin API. */

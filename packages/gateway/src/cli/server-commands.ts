@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 
 // The server is imported when a server command runs, so admin commands start fast.
 

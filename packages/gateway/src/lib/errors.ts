@@ -6,7 +6,7 @@
  * Each family has its subclass beside the code that raises it (ConfigError in config/, StoreError in
  * store/, KeyringError in crypto/, CredentialError in credentials/, AdminRefusal in admin/, CliError in
  * cli/). HTTP surfaces map codes to problem+json in one place each (admin/errors.ts); the command line
- * alone maps them to exit codes (cli/exit-codes.ts).
+ * alone maps them to exit codes (cli/cli-error.ts).
  *
  * Messages are for operators: they may name files, env vars, ids and config keys, never a secret, a
  * password, key material or a query's parameter values.
@@ -68,6 +68,8 @@ export const ADMIN_ERROR_CODES = ['admin_refused'] as const;
 export const CLI_ERROR_CODES = [
   /** The admin API could not be reached, refused the call, or no admin token could be found. */
   'admin_call_failed',
+  /** A flag or argument the command cannot use (the message names the flag and the fix). */
+  'usage',
   /** `init` would overwrite an existing file without --force. */
   'file_exists',
   /** `audit verify` found an altered or removed record. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/errors.js';
+import { CliError } from '../../src/cli/cli-error.js';
 import { ConfigError } from '../../src/config/load.js';
 import { CredentialError } from '../../src/credentials/errors.js';
 import { KeyringError } from '../../src/crypto/errors.js';

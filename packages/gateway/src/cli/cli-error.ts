@@ -11,11 +11,12 @@ export class CliError extends PortcullisError<CliErrorCode> {
 
 /**
  * The one table from error codes to exit codes (docs/operations.md): 2 for input the operator must
- * fix (a configuration, a file that is in the way), 3 for a broken audit log, 1 for anything else.
- * Usage errors keep commander's own exit code.
+ * fix (a configuration, a flag, a file that is in the way), 3 for a broken audit log, 1 for anything
+ * else. Errors commander itself raises keep commander's exit code.
  */
 const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   invalid_config: 2,
+  usage: 2,
   file_exists: 2,
   audit_broken: 3,
 };
