@@ -150,8 +150,7 @@ export class Keyring {
     const id = newDataKeyId();
     const raw = randomBytes(KEY_BYTES);
     const wrapped = wrapDataKey(raw, id, this.#current);
-    const key = toKeyObject(raw);
-    raw.fill(0);
+    const key = toKeyObject(raw); // zeroes raw
     await replaceActiveDataKey(tx, id, this.#current.id, wrapped);
     return {
       id,
