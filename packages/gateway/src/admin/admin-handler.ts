@@ -1,25 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { CredentialError } from '../credentials/errors.js';
-import type { CredentialErrorCode } from '../credentials/errors.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { problem } from '../http/problems.js';
-import type { Problem } from '../http/problems.js';
 import { baseHeaders } from '../http/headers.js';
 import { sendJson, sendProblem } from '../http/respond.js';
 import type { Database } from '../store/sql.js';
 import { verifyAdminToken } from './admin-tokens.js';
-import { AdminProblem } from './http.js';
+import { adminProblemFor } from './errors.js';
 import type { AdminRoute } from './routes.js';
-
-const CREDENTIAL_PROBLEMS: Record<CredentialErrorCode, Problem['code']> = {
-  consumer_not_found: 'not-found',
-  key_not_found: 'not-found',
-  consumer_disabled: 'conflict',
-  name_taken: 'conflict',
-  key_not_active: 'conflict',
-};
 
 const UNAUTHORIZED = problem('invalid-credential', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
 
@@ -80,10 +69,11 @@ export function createAdminHandler(options: AdminHandlerOptions) {
   return function handleAdminRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = randomUUID();
     handle(req, res, requestId).catch((error: unknown) => {
-      if (error instanceof AdminProblem) return sendProblem(res, requestId, error.problem);
-      if (error instanceof CredentialError) return sendProblem(res, requestId, problem(CREDENTIAL_PROBLEMS[error.code], error.message));
-      logger.error({ requestId, err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'admin request failed');
-      sendProblem(res, requestId, problem((error as { code?: string }).code === 'ECONNREFUSED' ? 'unavailable' : 'internal'));
+      const mapped = adminProblemFor(error);
+      if (mapped.internal) {
+        logger.error({ requestId, err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'admin request failed');
+      }
+      sendProblem(res, requestId, mapped.problem);
     });
   };
 }

@@ -3,19 +3,22 @@ import type { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import { findDuplicateMember } from '../lib/json-duplicates.js';
 import { problem } from '../http/problems.js';
+import { PortcullisError } from '../lib/errors.js';
+import type { AdminErrorCode } from '../lib/errors.js';
 import type { Problem } from '../http/problems.js';
 
 const MAX_ADMIN_BODY = 64 * 1024;
 
-/** A refusal raised inside an admin handler; the router turns it into problem+json. */
-export class AdminProblem extends Error {
+/** A refusal raised inside an admin handler, carrying its problem; admin/errors.ts sends it as it is. */
+export class AdminRefusal extends PortcullisError<AdminErrorCode> {
+  override readonly name = 'AdminRefusal';
   constructor(readonly problem: Problem) {
-    super(problem.code);
+    super('admin_refused', problem.code);
   }
 }
 
 export function refuse(code: Problem['code'], detail?: string, extensions?: Record<string, unknown>): never {
-  throw new AdminProblem({ ...problem(code, detail), ...(extensions ? { extensions } : {}) });
+  throw new AdminRefusal({ ...problem(code, detail), ...(extensions ? { extensions } : {}) });
 }
 
 /** Reads a JSON body (bounded) and validates it; every problem is reported with its field path. */

@@ -9,7 +9,8 @@ import { listApiKeys } from '../credentials/repository.js';
 import { getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
 import { rotateApiKey } from '../credentials/rotate-key.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { appendAudit, verifyAuditChain } from '../observe/audit.js';
+import { rotateKeyring } from '../crypto/rotate-keyring.js';
+import { verifyAuditChain } from '../observe/audit.js';
 import type { AdminIdentity, AdminRole } from './admin-tokens.js';
 import { readJson } from './http.js';
 
@@ -121,20 +122,11 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[
       pattern: new RegExp(`^/admin/v1/keys/${ID}/revoke$`),
       handle: async ({ params, admin }) => ({ status: 200, body: key(await revokeApiKey(deps, admin.tokenId, params[0] as string)) }),
     },
-      {
+    {
       method: 'POST',
       pattern: /^\/admin\/v1\/keyring\/rotate$/,
       roles: ['owner', 'admin'],
-      handle: async ({ admin }) => {
-        // A new data key for new ciphertexts, then every data key re-wrapped under the current master key.
-        const rotated = await keyring.rotateDataKey();
-        const { rewrapped } = await keyring.rewrapDataKeys();
-        const at = new Date(now());
-        await deps.db.transaction((tx) =>
-          appendAudit(tx, { actor: admin.tokenId, action: 'keyring.rotate', target: rotated.id, detail: { rewrapped, masterKeyId: keyring.currentMasterKeyId } }, at),
-        );
-        return { status: 200, body: { dataKeyId: rotated.id, masterKeyId: keyring.currentMasterKeyId, rewrapped } };
-      },
+      handle: async ({ admin }) => ({ status: 200, body: await rotateKeyring(deps, keyring, admin.tokenId) }),
     },
     {
       method: 'GET',

@@ -3,21 +3,12 @@ import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../config/load.js';
 import { ADMIN_TOKEN_FILE, devCaFile } from '../lib/data-dir.js';
+import { CliError } from './cli-error.js';
 
 export interface AdminConnectionOptions {
   readonly adminUrl?: string;
   readonly config: string;
   readonly ca?: string;
-}
-
-/** A failure the command line reports on stderr with a non-zero exit. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
 }
 
 interface Problem {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CliError, createAdminClient } from './admin-client.js';
+import { createAdminClient } from './admin-client.js';
+import { CliError } from './cli-error.js';
 
 interface Common {
   adminUrl?: string;
@@ -122,6 +123,6 @@ export function registerAdminCommands(program: Command): void {
   withCommon(audit.command('verify').description('recompute the hash chain; exits 3 if a record was altered or removed')).action(async (o: Common) => {
     const r = await createAdminClient(o)<{ ok: boolean; records: number; head?: string | null; brokenAt?: string }>('GET', '/audit/verify');
     print(o, r, () => (r.ok ? `audit log intact: ${r.records} records, head ${r.head ?? '-'}` : `AUDIT LOG BROKEN at record ${r.brokenAt} (after ${r.records} good records)`));
-    if (!r.ok) throw new CliError('', 3);
+    if (!r.ok) throw new CliError('', 'audit_broken');
   });
 }

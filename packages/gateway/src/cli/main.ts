@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
+import { exitCodeFor } from './cli-error.js';
 import { registerServerCommands } from './server-commands.js';
 
 /** Builds the `portcullis` command. Thin: it starts the server or calls the admin API. */
@@ -23,6 +24,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     const message = error instanceof Error ? error.message : String(error);
     if (message) process.stderr.write(`portcullis: ${message}\n`);
-    return (error as { exitCode?: number }).exitCode ?? 1;
+    return exitCodeFor(error);
   }
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
+import { CliError } from './cli-error.js';
 
 // The server is imported when a server command runs, so admin commands start fast.
 
@@ -36,7 +37,7 @@ export function registerServerCommands(program: Command): void {
     .action((options: { config: string; force?: boolean }) => {
       const path = resolve(options.config);
       if (existsSync(path) && !options.force) {
-        throw Object.assign(new Error(`${path} already exists; pass --force to overwrite it`), { exitCode: 2 });
+        throw new CliError(`${path} already exists; pass --force to overwrite it`, 'file_exists');
       }
       writeFileSync(path, CONFIG_TEMPLATE, { mode: 0o644 });
       process.stdout.write(`wrote ${path}\n`);

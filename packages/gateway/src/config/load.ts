@@ -2,21 +2,20 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { PortcullisError } from '../lib/errors.js';
+import type { ConfigErrorCode } from '../lib/errors.js';
 import { exampleFor } from './examples.js';
 import { configSchema } from './schema.js';
 import type { ParsedConfig } from './schema.js';
 
 /** A configuration that cannot be used. The message names the key, what is wrong and an example. */
-export class ConfigError extends Error {
+export class ConfigError extends PortcullisError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
-  readonly code = 'invalid_config';
-  /** The command line exits with 2 for a configuration it cannot use. */
-  readonly exitCode = 2;
   constructor(
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('invalid_config', `Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

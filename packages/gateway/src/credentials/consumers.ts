@@ -8,9 +8,8 @@ import { findConsumer, insertConsumer, listConsumers as selectConsumers, setCons
 export async function createConsumer(deps: CredentialDeps, actor: Actor, name: string): Promise<Consumer> {
   const now = new Date(deps.clock());
   return deps.db.transaction(async (tx) => {
-    const [taken] = await tx.query('SELECT 1 FROM consumers WHERE name = $1', [name]);
-    if (taken) throw new CredentialError('name_taken', `a consumer named "${name}" already exists`);
     const consumer = await insertConsumer(tx, { id: `con_${randomBase62(12)}`, name, createdAt: now });
+    if (!consumer) throw new CredentialError('name_taken', `a consumer named "${name}" already exists`);
     await appendAudit(tx, { actor, action: 'consumer.create', target: consumer.id, detail: { name } }, now);
     return consumer;
   });
@@ -29,14 +28,13 @@ export async function getConsumer(deps: CredentialDeps, id: string): Promise<Con
 /** Disabling a consumer stops all of its keys at once, at every instance (through the change bus). */
 export async function disableConsumer(deps: CredentialDeps, actor: Actor, id: string): Promise<Consumer> {
   const now = new Date(deps.clock());
-  const consumer = await deps.db.transaction(async (tx) => {
+  return deps.bus.transaction(deps.db, async (tx, publish) => {
     const existing = await findConsumer(tx, id, true);
     if (!existing) throw new CredentialError('consumer_not_found', `no consumer with id ${id}`);
     if (existing.disabledAt) return existing;
     const updated = (await setConsumerDisabled(tx, id, now)) as Consumer;
     await appendAudit(tx, { actor, action: 'consumer.disable', target: id }, now);
+    await publish({ kind: 'consumer', id });
     return updated;
   });
-  await deps.bus.publish({ kind: 'consumer', id });
-  return consumer;
 }

@@ -1,12 +1,9 @@
-/** Why an admin operation on credentials could not be done. Mapped to problem+json by the admin API. */
-export type CredentialErrorCode = 'consumer_not_found' | 'key_not_found' | 'consumer_disabled' | 'name_taken' | 'key_not_active';
+import { PortcullisError } from '../lib/errors.js';
+import type { CredentialErrorCode } from '../lib/errors.js';
 
-export class CredentialError extends Error {
+export type { CredentialErrorCode } from '../lib/errors.js';
+
+/** Why an admin operation on credentials could not be done. Mapped to problem+json by admin/errors.ts. */
+export class CredentialError extends PortcullisError<CredentialErrorCode> {
   override readonly name = 'CredentialError';
-  constructor(
-    readonly code: CredentialErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

@@ -31,13 +31,18 @@ function toApiKey(row: Row): ApiKey {
 
 const KEY_COLUMNS = 'k.id, k.consumer_id, k.scopes, k.allowed_ips, k.allowed_origins, k.created_at, k.expires_at, k.revoked_at, k.rotated_to, k.last_used_at';
 
-export async function insertConsumer(sql: Sql, consumer: { id: string; name: string; createdAt: Date }): Promise<Consumer> {
-  const [row] = await sql.query('INSERT INTO consumers (id, name, created_at) VALUES ($1, $2, $3) RETURNING *', [
+/**
+ * Inserts a consumer, or returns undefined when the name is taken. ON CONFLICT also covers the race
+ * the caller's check cannot: two transactions inserting one name at once on PostgreSQL, where the
+ * loser waits for the winner's commit and then finds the name taken (instead of a 23505 error).
+ */
+export async function insertConsumer(sql: Sql, consumer: { id: string; name: string; createdAt: Date }): Promise<Consumer | undefined> {
+  const [row] = await sql.query('INSERT INTO consumers (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING *', [
     consumer.id,
     consumer.name,
     consumer.createdAt,
   ]);
-  return toConsumer(row as Row);
+  return row ? toConsumer(row) : undefined;
 }
 
 export async function findConsumer(sql: Sql, id: string, forUpdate = false): Promise<Consumer | undefined> {

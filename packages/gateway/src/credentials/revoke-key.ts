@@ -4,19 +4,18 @@ import { CredentialError } from './errors.js';
 import type { ApiKey } from './model.js';
 import { findApiKey, markRevoked } from './repository.js';
 
-/** Revocation is immediate: committed, then announced so every instance drops the key from its cache. */
+/** Revocation is immediate: the announcement is part of the transaction, so every instance drops the key. */
 export async function revokeApiKey(deps: CredentialDeps, actor: Actor, id: string): Promise<ApiKey> {
   const now = new Date(deps.clock());
-  const key = await deps.db.transaction(async (tx) => {
+  return deps.bus.transaction(deps.db, async (tx, publish) => {
     const existing = await findApiKey(tx, id, true);
     if (!existing) throw new CredentialError('key_not_found', `no key with id ${id}`);
     if (existing.revokedAt) return existing;
     await markRevoked(tx, id, now);
     await appendAudit(tx, { actor, action: 'key.revoke', target: id }, now);
+    await publish({ kind: 'api-key', id });
     return { ...existing, revokedAt: now };
   });
-  await deps.bus.publish({ kind: 'api-key', id });
-  return key;
 }
 
 export async function getApiKey(deps: CredentialDeps, id: string): Promise<ApiKey> {

@@ -12,7 +12,7 @@ import { findApiKey, findConsumer, markRotated } from './repository.js';
  */
 export async function rotateApiKey(deps: CredentialDeps, actor: Actor, id: string, graceMs: number): Promise<IssuedKey & { graceEndsAt: Date }> {
   const now = new Date(deps.clock());
-  const result = await deps.db.transaction(async (tx) => {
+  return deps.bus.transaction(deps.db, async (tx, publish) => {
     const old = await findApiKey(tx, id, true);
     if (!old) throw new CredentialError('key_not_found', `no key with id ${id}`);
     if (keyStatus(old, deps.policy, now.getTime()) !== 'active') {
@@ -27,8 +27,7 @@ export async function rotateApiKey(deps: CredentialDeps, actor: Actor, id: strin
     const graceEndsAt = new Date(Math.min(now.getTime() + graceMs, effectiveExpiry(old, deps.policy)));
     await markRotated(tx, id, issued.key.id, graceEndsAt);
     await appendAudit(tx, { actor, action: 'key.rotate', target: id, detail: { newKeyId: issued.key.id, graceEndsAt: graceEndsAt.toISOString() } }, now);
+    await publish({ kind: 'api-key', id });
     return { ...issued, graceEndsAt };
   });
-  await deps.bus.publish({ kind: 'api-key', id });
-  return result;
 }

@@ -84,6 +84,7 @@ export class KeyVerifier {
     this.cache = new LRUCache({ max: options.cacheSize ?? 100_000, ttl: options.positiveTtlMs ?? 60_000 });
     this.unknown = new LRUCache({ max: options.cacheSize ?? 100_000, ttl: options.negativeTtlMs ?? 30_000 });
     this.unsubscribe = options.bus.subscribe((event) => {
+      if (event.kind === 'keyring') return;
       this.epoch++;
       if (event.kind === 'resync') {
         this.cache.clear();
@@ -91,7 +92,7 @@ export class KeyVerifier {
       } else if (event.kind === 'api-key') {
         this.cache.delete(event.id);
         this.unknown.delete(event.id);
-      } else {
+      } else if (event.kind === 'consumer') {
         for (const [id, entry] of this.cache.entries()) if (entry.key.consumerId === event.id) this.cache.delete(id);
       }
     });

@@ -116,17 +116,11 @@ export class Keyring {
 
   /** Makes a new active data key in one transaction; older ones stay, for decryption. */
   async rotateDataKey(): Promise<{ id: string }> {
-    const id = newDataKeyId();
-    const raw = randomBytes(KEY_BYTES);
-    const wrapped = wrapDataKey(raw, id, this.#current);
-    const key = toKeyObject(raw);
-    await this.#db.transaction(async (tx) => {
+    const staged = await this.#db.transaction(async (tx) => {
       await lockDataKeys(tx);
-      await replaceActiveDataKey(tx, id, this.#current.id, wrapped);
+      return this.#stageNewDataKey(tx);
     });
-    this.#dataKeys.set(id, Promise.resolve(key));
-    this.#active = { id, key };
-    return { id };
+    return { id: staged.activate() };
   }
 
   /**
@@ -136,22 +130,54 @@ export class Keyring {
   async rewrapDataKeys(): Promise<{ rewrapped: number }> {
     return this.#db.transaction(async (tx) => {
       await lockDataKeys(tx);
-      let rewrapped = 0;
-      for (const record of await listDataKeyRecords(tx)) {
-        if (record.masterKeyId === this.#current.id) continue;
-        const raw = unwrapDataKey(record, this.#masters);
-        const wrapped = wrapDataKey(raw, record.id, this.#current);
-        raw.fill(0);
-        await updateWrappedDataKey(tx, record.id, this.#current.id, wrapped);
-        rewrapped += 1;
-      }
-      return { rewrapped };
+      return { rewrapped: await this.#rewrap(tx) };
     });
   }
 
   /**
-   * Re-reads the active data key, for an instance told (by a change event) that another one rotated.
-   * Until then it keeps encrypting under the previous key, which stays readable everywhere.
+   * `portcullis keyring rotate` inside the caller's transaction `tx`, so that it commits together with
+   * its audit record and change event: a new active data key, then every data key re-wrapped under the
+   * current master key. This instance switches to the new key only when the caller calls `activate()`
+   * after the commit; a rolled-back rotation leaves it on the old one.
+   */
+  async rotateWithin(tx: Sql): Promise<{ id: string; rewrapped: number; activate: () => string }> {
+    await lockDataKeys(tx);
+    const staged = await this.#stageNewDataKey(tx);
+    return { id: staged.id, rewrapped: await this.#rewrap(tx), activate: staged.activate };
+  }
+
+  async #stageNewDataKey(tx: Sql): Promise<{ id: string; activate: () => string }> {
+    const id = newDataKeyId();
+    const raw = randomBytes(KEY_BYTES);
+    const wrapped = wrapDataKey(raw, id, this.#current);
+    const key = toKeyObject(raw); // zeroes raw
+    await replaceActiveDataKey(tx, id, this.#current.id, wrapped);
+    return {
+      id,
+      activate: () => {
+        this.#dataKeys.set(id, Promise.resolve(key));
+        this.#active = { id, key };
+        return id;
+      },
+    };
+  }
+
+  async #rewrap(tx: Sql): Promise<number> {
+    let rewrapped = 0;
+    for (const record of await listDataKeyRecords(tx)) {
+      if (record.masterKeyId === this.#current.id) continue;
+      const raw = unwrapDataKey(record, this.#masters);
+      const wrapped = wrapDataKey(raw, record.id, this.#current);
+      raw.fill(0);
+      await updateWrappedDataKey(tx, record.id, this.#current.id, wrapped);
+      rewrapped += 1;
+    }
+    return rewrapped;
+  }
+
+  /**
+   * Re-reads the active data key, for an instance told (by a `keyring` change event) that another one
+   * rotated. Until then it keeps encrypting under the previous key, which stays readable everywhere.
    */
   async refresh(): Promise<{ id: string }> {
     const record = await findActiveDataKey(this.#db);

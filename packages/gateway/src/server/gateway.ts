@@ -113,9 +113,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
   if (config.redis) logger.warn('redis.url is set but not used yet: change events travel over PostgreSQL; rate limits and nonces arrive with traffic policies');
-  const bus = config.database
-    ? await createPostgresChangeBus({ url: config.database.url, db, logger })
-    : createInProcessChangeBus();
+  const bus = config.database ? await createPostgresChangeBus({ url: config.database.url, logger }) : createInProcessChangeBus();
+  // A rotation at another instance (or events missed while the bus reconnected): re-read the active data key.
+  bus.subscribe((event) => {
+    if (event.kind !== 'keyring' && event.kind !== 'resync') return;
+    keyring.refresh().catch((error: Error) => logger.error({ err: { message: error.message } }, 'could not re-read the active data key'));
+  });
   const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
   const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
   const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });

@@ -2,19 +2,18 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from '../observe/logger.js';
 import { redactor, withDefaultUser } from '../store/postgres.js';
-import type { Sql } from '../store/sql.js';
-import { isChangeEvent } from './change-bus.js';
+import { isChangeEvent, transactionWithEvents } from './change-bus.js';
 import type { ChangeBus, ChangeEvent } from './change-bus.js';
 
 const CHANNEL = 'portcullis_changes';
 
 /**
  * Change events between instances that share one PostgreSQL, over LISTEN/NOTIFY: a revocation at one
- * instance drops the cached key at every instance within milliseconds. NOTIFY is sent after the change
- * committed. If the listening connection drops, events may be lost: on reconnect every listener gets
+ * instance drops the cached key at every instance within milliseconds. NOTIFY is part of the change's
+ * transaction. If the listening connection drops, events may be lost: on reconnect every listener gets
  * `resync` and drops its whole cache. (With redis.url, a Redis bus can stand in for this.)
  */
-export async function createPostgresChangeBus(options: { url: string; db: Sql; logger: Logger }): Promise<ChangeBus> {
+export async function createPostgresChangeBus(options: { url: string; logger: Logger }): Promise<ChangeBus> {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const { redact } = redactor(options.url);
@@ -62,10 +61,11 @@ export async function createPostgresChangeBus(options: { url: string; db: Sql; l
 
   await connect();
   return {
-    async publish(event) {
-      emitter.emit('change', event); // this instance at once, whatever the network does
-      await options.db.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)]);
-    },
+    // NOTIFY is transactional: the server queues it with the transaction and sends it when (and only
+    // when) it commits, so no crash between commit and announcement can leave a stale cache elsewhere.
+    // This instance also hears its own notification; dropping a cache entry twice is harmless.
+    transaction: (db, work) =>
+      transactionWithEvents(db, emitter, async (tx, event) => void (await tx.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)])), work),
     subscribe(listener) {
       emitter.on('change', listener);
       return () => emitter.off('change', listener);

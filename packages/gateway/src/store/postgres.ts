@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
+import { PortcullisError } from '../lib/errors.js';
 import { StoreError } from './errors.js';
 import { assertOutsideScope, closable, insideScope, runSession } from './session.js';
 import type { ScriptSql, Session } from './session.js';
@@ -45,9 +46,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
   // An idle pooled connection that dies (server restart) emits 'error'; the pool drops it and the next
   // query opens a fresh one. Without a listener the process would crash.
   pool.on('error', () => undefined);
-  const db = new PostgresDatabase(pool, schema, (error) =>
-    redact(`cannot connect to PostgreSQL at ${shown}: ${describe(error)}`),
-  );
+  const db = new PostgresDatabase(pool, schema, (what, error) => redact(`${what} PostgreSQL at ${shown}: ${describe(error)}`));
   try {
     if (schema !== undefined) await createSchema(db, schema);
     else await db.query('SELECT 1');
@@ -63,12 +62,12 @@ class PostgresDatabase implements Database {
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   /** The message for a failed connection: names the server, never the password. */
-  readonly #unavailable: (error: unknown) => string;
+  readonly #unavailable: (what: string, error: unknown) => string;
   /** Connections whose search_path is already set (they live as long as the pool keeps them). */
   readonly #prepared = new WeakSet<PoolClient>();
   #closing: Promise<void> | undefined;
 
-  constructor(pool: pg.Pool, schema: string | undefined, unavailable: (error: unknown) => string) {
+  constructor(pool: pg.Pool, schema: string | undefined, unavailable: (what: string, error: unknown) => string) {
     this.#pool = pool;
     this.#schema = schema;
     this.#unavailable = unavailable;
@@ -124,6 +123,11 @@ class PostgresDatabase implements Database {
         this.#prepared.add(client);
       }
       return await fn(client);
+    } catch (error) {
+      // A connection lost mid-query (server restart, failover, a killed backend) is an outage, not a
+      // bug: callers see the same StoreError 'unavailable' as for a refused connection.
+      if (broken !== undefined || isConnectionLoss(error)) throw new StoreError('unavailable', this.#unavailable('lost the connection to', error));
+      throw error;
     } finally {
       client.off('error', onError);
       const reusable = !broken && !discard && client.getTransactionStatus() === 'I';
@@ -135,9 +139,21 @@ class PostgresDatabase implements Database {
     try {
       return await this.#pool.connect();
     } catch (error) {
-      throw new StoreError('unavailable', this.#unavailable(error));
+      throw new StoreError('unavailable', this.#unavailable('cannot connect to', error));
     }
   }
+}
+
+/**
+ * SQLSTATE class 08 (connection exception), 57P01-57P03 (the server is shutting down or starting) and
+ * socket errors: the statement's fate is unknown to us but the server is gone. Our own errors (e.g. a
+ * CredentialError thrown by the work) are never reclassified.
+ */
+function isConnectionLoss(error: unknown): boolean {
+  if (error instanceof PortcullisError) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code);
 }
 
 /** BEGIN ... COMMIT on one connection; ROLLBACK when the work throws. */

@@ -6,7 +6,8 @@
  * Values are the same JS types on both backends (see the store tests): bytea <-> Buffer, text[] <->
  * string[], timestamptz -> Date, int8 (bigserial, count(*)) -> string (lossless), date -> 'YYYY-MM-DD',
  * json/jsonb -> parsed value. Pass jsonb parameters as `JSON.stringify(value)`: node-postgres would turn
- * a JS array into a PostgreSQL array. Database errors keep their SQLSTATE in `code` ('23505' = unique).
+ * a JS array into a PostgreSQL array. Database errors keep their SQLSTATE in `code` ('23505' = unique); a
+ * refused or lost connection is a StoreError 'unavailable' instead.
  */
 export interface Sql {
   /** Runs one parameterised statement ($1, $2, ...) and returns its rows. */

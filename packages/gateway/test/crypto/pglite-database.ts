@@ -1,14 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
+import { loadTemplate } from '../../src/store/embedded-template.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { Database, Sql } from '../../src/store/sql.js';
-
-/** The table from the store's migration 1, so these tests do not depend on the store being ready. */
-export const DATA_KEYS_DDL = `
-CREATE TABLE data_keys (
-  id text PRIMARY KEY, master_key_id text NOT NULL, wrapped bytea NOT NULL,
-  active boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX data_keys_one_active ON data_keys (active) WHERE active;
-`;
 
 export interface TestDatabase extends Database {
   readonly pg: PGlite;
@@ -21,8 +14,10 @@ export interface TestDatabase extends Database {
 export async function createTestDatabase(
   options: { beforeQuery?: (text: string, sql: Sql) => Promise<void> } = {},
 ): Promise<TestDatabase> {
-  const pg = new PGlite();
-  await pg.exec(DATA_KEYS_DDL);
+  const template = loadTemplate(); // the store's prebuilt empty cluster: no initdb per test
+  const pg = await PGlite.create(template ? { loadDataDir: template } : {});
+  // The store's own migrations, so the keyring runs against the tables it will meet in production.
+  for (const migration of MIGRATIONS) await pg.exec(migration.sql);
   const wrap = (run: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>): Sql => {
     const sql: Sql = {
       async query<Row extends Record<string, unknown>>(text: string, params: readonly unknown[] = []) {

@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * SQL lives in repositories (docs/architecture.md): the store itself, and one repository file per
+ * part. Operations (consumers.ts, admin-tokens.ts, ...) call repository functions and hold no SQL.
+ */
+const src = fileURLToPath(new URL('../../src/', import.meta.url));
+const MAY_HOLD_SQL = new Set([
+  'credentials/repository.ts',
+  'crypto/data-key-store.ts',
+  'admin/admin-token-repository.ts',
+  'observe/audit.ts', // the audit log is its own repository: append and verify the hash chain
+  'state/postgres-change-bus.ts', // LISTEN and pg_notify: the bus's transport, not data access
+]);
+const SQL_STATEMENT = /\.(query|exec)(<[^>]*>)?\(\s*[`'"]\s*(SELECT|INSERT|UPDATE|DELETE|LOCK|CREATE|ALTER|DROP|WITH|LISTEN)\b/i;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+describe('SQL only in repositories', () => {
+  it('finds SQL statements only in the store and in repository files', () => {
+    const holding = sourceFiles(src)
+      .map((file) => relative(src, file).split('\\').join('/'))
+      .filter((file) => !file.startsWith('store/') && SQL_STATEMENT.test(readFileSync(join(src, file), 'utf8')));
+    expect(holding.filter((file) => !MAY_HOLD_SQL.has(file))).toEqual([]);
+    // The check itself still sees SQL where it is allowed (it would otherwise pass on anything).
+    expect(holding).toContain('credentials/repository.ts');
+  });
+});
