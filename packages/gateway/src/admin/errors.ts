@@ -24,6 +24,9 @@ const UNAVAILABLE_STORE: ReadonlySet<StoreErrorCode> = new Set(['unavailable', '
  */
 export const RETRY_AFTER_SECONDS = 5;
 
+/** SQLSTATE unique_violation, on both backends. */
+const UNIQUE_VIOLATION = '23505';
+
 export interface MappedError {
   readonly problem: Problem;
   /** An operator should look at it (logged at error with the request id); a refusal is not. */
@@ -41,5 +44,8 @@ export function adminProblemFor(error: unknown): MappedError {
   if (error instanceof StoreError && UNAVAILABLE_STORE.has(error.code)) {
     return { problem: problem('unavailable', undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) }), internal: true };
   }
+  // A unique constraint lost to a concurrent write that no repository turned into a domain error
+  // (they should: consumer names use ON CONFLICT). The caller's write lost a race: 409, not a 500.
+  if ((error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return { problem: problem('conflict'), internal: false };
   return { problem: problem('internal'), internal: true };
 }
