@@ -66,14 +66,16 @@ describe.skipIf(!testDatabaseUrl)('admin API errors on PostgreSQL', () => {
       await locker.query('BEGIN');
       await locker.query(`LOCK TABLE "${schema}".consumers IN ACCESS EXCLUSIVE MODE`);
       const lockerPid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-      const pending = admin('POST', '/admin/v1/consumers', { name: 'mid-query' });
+      let settled: Reply | undefined;
+      const pending = admin('POST', '/admin/v1/consumers', { name: 'mid-query' }).then((reply) => (settled = reply));
       let blocked: number | undefined;
-      for (let i = 0; i < 500 && blocked === undefined; i++) {
+      // Generous on a loaded machine; it ends as soon as the call waits on the lock.
+      for (const start = Date.now(); blocked === undefined && settled === undefined && Date.now() - start < 60_000; ) {
         const { rows } = await locker.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [lockerPid]);
         blocked = rows[0]?.pid;
         if (blocked === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      expect(blocked, 'the admin call never reached the locked table').toBeDefined();
+      expect(blocked, `the admin call never waited on the locked table; it answered ${settled?.text ?? 'nothing'}`).toBeDefined();
       await locker.query('SELECT pg_terminate_backend($1)', [blocked]);
       const reply = await pending;
       await locker.query('ROLLBACK');
