@@ -70,3 +70,42 @@ export async function verifyAuditChain(db: Sql, pageSize = 1_000): Promise<Audit
     after = (rows.at(-1) as { seq: string }).seq;
   }
 }
+
+export interface AuditFilter {
+  /** An action, or a prefix ending in "." (`key.` matches key.create, key.revoke, ...). */
+  readonly action?: string;
+  readonly actor?: string;
+  readonly target?: string;
+  readonly since?: Date;
+  /** The latest `limit` matching records are returned, oldest first. */
+  readonly limit: number;
+}
+
+export interface AuditRecord {
+  readonly seq: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly detail: Record<string, unknown>;
+}
+
+export async function listAuditEvents(db: Sql, filter: AuditFilter): Promise<AuditRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace('?', `$${params.length}`));
+  };
+  if (filter.action?.endsWith('.')) add("action LIKE ? || '%'", filter.action.replaceAll('%', '\\%').replaceAll('_', '\\_'));
+  else if (filter.action) add('action = ?', filter.action);
+  if (filter.actor) add('actor = ?', filter.actor);
+  if (filter.target) add('target = ?', filter.target);
+  if (filter.since) add('at >= ?', filter.since.toISOString());
+  params.push(filter.limit);
+  const rows = await db.query<{ seq: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown> }>(
+    `SELECT seq, at, actor, action, target, detail FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.reverse().map((r) => ({ seq: String(r.seq), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, target: r.target, detail: r.detail }));
+}
