@@ -104,7 +104,7 @@ function connectionError(code: string, c: AdminConnection): CliError {
     const against = c.caFile ? `the CA file ${c.caFile}` : "the system's trusted CAs (no --ca given, and no dev CA in dataDir)";
     return new CliError(
       `the certificate of ${url} does not verify against ${against} (${code}): pass --ca FILE with the CA that signed it; ` +
-        `with \`tls: auto\` that is ${devCaFile(c.settings.dataDir)} of the gateway's dataDir`,
+        `with \`tls: auto\` that is ${devCaFile(c.dataDir)} in the gateway's dataDir`,
     );
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
