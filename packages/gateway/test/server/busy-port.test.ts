@@ -41,8 +41,10 @@ describe('a port already in use', () => {
     ['admin', 'admin.port'],
   ] as const)('on %s: names %s in the config file, exits 2, and creates nothing', async (which, key) => {
     const { file, dataDir } = which === 'listen' ? configWith(which, busyPort, 0) : configWith(which, 0, busyPort);
-    const { code, stderr } = await runCli(['start', '--config', file]);
+    const { code, stdout, stderr } = await runCli(['start', '--config', file]);
     expect(code).toBe(2);
+    // Warnings about the configuration are logged first, with the key: this one has no services.
+    expect(stdout).toContain('services: none are configured');
     expect(stderr).toContain(`portcullis: port ${busyPort} on 127.0.0.1 is already in use: change ${key} in ${file}`);
     expect(existsSync(dataDir)).toBe(false);
   });
