@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -162,4 +163,14 @@ describe('loadConfig', () => {
     expect(problemsOf(write(`drainTimeout: 0s\n${SERVICE}`))).toContain('drainTimeout: the duration must be longer than zero');
     expect(problemsOf(write(`drainTimeout: -5s\n${SERVICE}`))).toContain('drainTimeout: a duration cannot be negative');
   });
+
+  it('reaches the user of `portcullis start` as printed here: on stderr, exit 2, nothing created', async () => {
+    const file = write(`dataDir: ./never-created\n${SERVICE.replace('upstream:', 'upstrem:').replace('GET /companies/*', 'GET /companies/:id')}`);
+    const { code, stdout, stderr } = await runCli(['start', '--config', file]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('unknown key "upstrem" (did you mean `upstream`?)');
+    expect(stderr).toContain('path segment ":id" looks like a named parameter');
+    expect(stderr).toContain('as in "GET /companies/*"');
+  }, 60_000);
 });
