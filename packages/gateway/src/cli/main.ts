@@ -48,7 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     await buildProgram().parseAsync([...argv]);
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // A flag value the command refuses (--grace 1y) is input to fix: 2, like a bad configuration.
+    if (error instanceof CommanderError) return error.code === 'commander.invalidArgument' ? 2 : error.exitCode;
     const message = error instanceof Error ? error.message : String(error);
     if (message) process.stderr.write(`portcullis: ${message}\n`);
     return exitCodeFor(error);

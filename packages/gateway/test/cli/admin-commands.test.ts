@@ -119,7 +119,9 @@ describe('flags are checked by the command line, in flag words', () => {
   it('names the flag, what is wrong and an example for a bad duration; accepts w, compound and (for --grace) zero', async () => {
     for (const [flag, value] of [['--grace', '1y'], ['--expires-in', '1y'], ['--grace', '-1s'], ['--expires-in', '0s']] as const) {
       const args = flag === '--grace' ? ['keys', 'rotate', 'anykey', flag, value] : ['keys', 'create', '--consumer', 'con_x', flag, value];
-      const stderr = await fails(...args);
+      const { code, stdout, stderr } = await runCli([...args, ...common]);
+      expect(code).toBe(2); // input to fix, as docs/operations.md#exit-codes says
+      expect(stdout).toBe('');
       expect(stderr).toContain(`option '${flag} <duration>' argument '${value}' is invalid`);
       expect(stderr).toMatch(/for example "(24h|30d)"/);
       expect(stderr).not.toMatch(/Bad request|request body/i);
