@@ -55,6 +55,14 @@ export const rows = [
     upstream: 'http-upstream',
     options: { routes: [{ match: 'GET /companies/*', scopes: ['companies:read'] }], setup: './setup-api-key.js' },
   },
+  {
+    id: 'j',
+    label: 'Portcullis, JWT access token',
+    description: 'Row h with an RFC 9068 access token (ES256) instead of the key: verified locally, cached by hash until exp, same checks and headers.',
+    target: 'gateway',
+    upstream: 'http-upstream',
+    options: { routes: [{ match: 'GET /companies/*', scopes: ['companies:read'] }], setup: './setup-access-token.js' },
+  },
 ];
 
 /** The goals a run is judged against. `needs` lists the rows a goal reads; it is skipped without them. */

@@ -13,20 +13,12 @@ import { KeyVerifier } from '../packages/gateway/dist/credentials/verify-key.js'
 import { createInProcessChangeBus } from '../packages/gateway/dist/state/change-bus.js';
 import { openEmbeddedDatabase } from '../packages/gateway/dist/store/embedded.js';
 import { migrate } from '../packages/gateway/dist/store/migrate.js';
+import { measure as measureOps } from './lib/measure.js';
 
 const KEYS = 1_000;
 const SECONDS = Number(process.env.BENCH_VERIFY_SECONDS ?? 2);
 
-async function measure(name, op) {
-  for (let i = 0; i < 2_000; i++) await op(i); // warm-up
-  let n = 0;
-  const end = performance.now() + SECONDS * 1_000;
-  const start = performance.now();
-  while (performance.now() < end) {
-    for (let i = 0; i < 200; i++) await op(n++);
-  }
-  return { name, perSecond: n / ((performance.now() - start) / 1_000) };
-}
+const measure = (name, op) => measureOps(name, op, { seconds: SECONDS });
 
 const db = await openEmbeddedDatabase({});
 await migrate(db);

@@ -13,6 +13,9 @@ const CREDENTIAL_PROBLEMS: Readonly<Record<CredentialErrorCode, ProblemCode>> = 
   consumer_disabled: 'conflict',
   name_taken: 'conflict',
   key_not_active: 'conflict',
+  client_not_found: 'not-found',
+  client_not_active: 'conflict',
+  invalid_jwk: 'bad-request',
 };
 
 /** The store is down or shutting down: the call may succeed later (the rest are bugs: 500). */

@@ -9,6 +9,11 @@ import type { Problem } from '../http/problems.js';
 
 const MAX_ADMIN_BODY = 64 * 1024;
 
+/** A path segment naming a record (consumer, key, client). */
+export const ID = '([A-Za-z0-9_]{1,64})';
+/** How long a rotated-out secret keeps working unless the caller says otherwise. */
+export const DEFAULT_GRACE_MS = 24 * 3_600_000;
+
 /** A refusal raised inside an admin handler, carrying its problem; admin/errors.ts sends it as it is. */
 export class AdminRefusal extends PortcullisError<AdminErrorCode> {
   override readonly name = 'AdminRefusal';

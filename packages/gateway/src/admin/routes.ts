@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { CREDENTIAL_PREFIXES } from '@portcullis/protocol';
 import { formatDuration } from '../config/duration.js';
-import { checkDuration, durationSchema, ipRangeSchema, scopeSchema } from '../config/syntax.js';
+import { checkDuration, durationSchema, ipRangeSchema, originHostSchema, scopeSchema } from '../config/syntax.js';
 import { createConsumer, disableConsumer, enableConsumer, getConsumer, listConsumers } from '../credentials/consumers.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { createApiKey } from '../credentials/issue-key.js';
@@ -15,6 +15,7 @@ import { rotateKeyring } from '../crypto/rotate-keyring.js';
 import { listAuditEvents, verifyAuditChain } from '../observe/audit.js';
 import type { AdminIdentity, AdminRole } from './admin-tokens.js';
 import { readJson, refuse } from './http.js';
+import { clientRoutes } from './client-routes.js';
 
 export interface AdminCall {
   readonly req: IncomingMessage;
@@ -44,9 +45,7 @@ const DEFAULT_GRACE_MS = 24 * 3_600_000;
 const duration = durationSchema('24h');
 const scope = scopeSchema;
 const cidr = ipRangeSchema;
-const originHost = z
-  .string()
-  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'expected a host such as "app.example.com" or "*.example.com"');
+const originHost = originHostSchema;
 
 const createConsumerBody = z.strictObject({ name: z.string().min(1).max(200) });
 const createKeyBody = z.strictObject({
@@ -62,7 +61,7 @@ const lookupBody = z.strictObject({ key: z.string().min(1).max(200) });
 const AUDIT_LIMIT = 1_000;
 
 /** The admin API (CONTRACT §5), one entry per operation. */
-export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[] {
+export function adminRoutes(deps: CredentialDeps, keyring: Keyring, extra: readonly AdminRoute[] = []): AdminRoute[] {
   const now = () => deps.clock();
   const disabledConsumers = async () => new Set((await listConsumers(deps)).filter((c) => c.disabledAt).map((c) => c.id));
   const key = async (k: Parameters<typeof describeKey>[0]) => describeKey(k, deps.policy, now(), (await disabledConsumers()).has(k.consumerId));
@@ -71,6 +70,8 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[
     return param as string;
   };
   return [
+    ...clientRoutes(deps),
+    ...extra,
     {
       method: 'GET',
       pattern: /^\/admin\/v1\/consumers$/,

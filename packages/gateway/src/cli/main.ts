@@ -4,6 +4,7 @@ import { CliError, exitCodeFor } from './cli-error.js';
 import { registerCompletionCommand } from './completion.js';
 import { registerConsumerCommands } from './consumer-commands.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerOAuthCommands } from './oauth-commands.js';
 import { registerServerCommands } from './server-commands.js';
 
 export const VERSION = '0.1.0';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerCompletionCommand(program);
   registerHelpCommand(program);
+  registerOAuthCommands(program);
   return program;
 }
 

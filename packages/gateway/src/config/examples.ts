@@ -11,6 +11,7 @@ const EXAMPLES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^keys(\.|$)/, 'keys: { maxAge: 90d, warnAge: 30d }'],
   [/^log(\.|$)/, 'log: { level: info, access: true }'],
   [/^drainTimeout$/, 'drainTimeout: 10s'],
+  [/^oauth(\.|$)/, 'oauth: { issuer: https://api.example.com, accessTokenLifetime: 1h, signingAlgorithm: ES256 }'],
   [/^services\[\d+\]\.routes\[\d+\]/, 'routes:\n  - { match: "GET /companies/*", scopes: [companies:read] }'],
   [/^services\[\d+\]\.rateLimit/, 'rateLimit: { requests: 100, per: 1m }'],
   [/^services\[\d+\]\.name$/, 'name: companies'],

@@ -119,6 +119,25 @@ export const configSchema = z
       })
       .prefault({}),
     drainTimeout: duration('10s').default(10_000),
+    /** The authorization server (docs/oauth.md, CONTRACT §4). */
+    oauth: z
+      .strictObject({
+        /** The `iss` of every token and the metadata's issuer; absent: the data plane's own https URL. */
+        issuer: url(['https:'], 'https://api.example.com')
+          .refine((text) => !/[?#]/.test(text) && !text.endsWith('/'), 'an issuer has no query, fragment or trailing slash (RFC 8414 §2)')
+          .optional(),
+        /** The `aud` of every token (RFC 9068 §3): the resource. Absent: the issuer. */
+        audience: z.string().min(1).optional(),
+        /** RFC 9068 tokens are short-lived: at most a day (refresh before they expire). */
+        accessTokenLifetime: duration('1h').default(3_600_000).refine((ms) => ms <= 86_400_000, 'at most 24h: access tokens are short-lived; clients refresh them'),
+        signingAlgorithm: z.enum(['ES256', 'EdDSA']).default('ES256'),
+        /**
+         * authorization_code: where /oauth/authorize sends the user to log in (with ?request_id=...). The
+         * login page approves the request through the admin API. Absent: only client_credentials.
+         */
+        loginUrl: url(['https:'], 'https://login.example.com/portcullis').optional(),
+      })
+      .prefault({}),
     services: z.array(serviceSchema).default([]),
   })
   .superRefine((config, ctx) => {

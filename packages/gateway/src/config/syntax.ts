@@ -44,3 +44,8 @@ export const ipRangeSchema = z.string().superRefine((text, ctx) => {
   const checked = checkIpRange(text);
   if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
 });
+
+/** An Origin allow-list entry: a host, or `*.` and a domain. */
+export const originHostSchema = z
+  .string()
+  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'expected a host such as "app.example.com" or "*.example.com"');

@@ -43,13 +43,14 @@ export function rawProblemResponse(p: Problem, requestId: string, options: { ove
 }
 
 /** A JSON response with the base headers; never cached (admin and OAuth answers carry secrets). */
-export function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, requestId: string, status: number, body: unknown, headers: readonly string[] = []): void {
   const text = JSON.stringify(body);
   res.writeHead(status, [
     ...baseHeaders(requestId),
     'content-type', 'application/json',
     'content-length', String(Buffer.byteLength(text)),
     'cache-control', 'no-store',
+    ...headers,
   ]);
   res.end(text);
 }

@@ -59,7 +59,7 @@ export const KEYRING_ERROR_CODES = [
 ] as const;
 
 /** Why an admin operation on credentials could not be done. */
-export const CREDENTIAL_ERROR_CODES = ['consumer_not_found', 'key_not_found', 'consumer_disabled', 'name_taken', 'key_not_active'] as const;
+export const CREDENTIAL_ERROR_CODES = ['consumer_not_found', 'key_not_found', 'consumer_disabled', 'name_taken', 'key_not_active', 'client_not_found', 'client_not_active', 'invalid_jwk'] as const;
 
 /** An admin API request refused before or during its operation; it carries its problem document. */
 export const ADMIN_ERROR_CODES = ['admin_refused'] as const;

@@ -25,6 +25,12 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    tokensIssued: new Counter({
+      name: 'portcullis_oauth_tokens_issued_total',
+      help: 'Access tokens issued by the authorization server, by grant type',
+      labelNames: ['grant'] as const,
+      registers: [registry],
+    }),
     queueDropped: new Counter({
       name: 'portcullis_queue_dropped_total',
       help: 'Records dropped because a background queue was full (the request was not blocked)',

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { KeyVerification, KeyVerifier } from '../credentials/verify-key.js';
+import type { DpopVerifier } from '../credentials/dpop.js';
+import { looksLikeJwt } from '../credentials/verify-token.js';
+import type { TokenVerification, TokenVerifier, VerifiedToken } from '../credentials/verify-token.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../state/clock.js';
@@ -13,6 +16,7 @@ const AMBIGUOUS: Problem = problem('bad-request', 'Send one credential: Authoriz
 const UNAVAILABLE: Problem = problem('unavailable');
 
 const BEARER = /^Bearer +([\x21-\x7E]+) *$/i;
+const DPOP = /^DPoP +([\x21-\x7E]+) *$/i;
 
 /** The presented credential, from `Authorization: Bearer` or `X-API-Key` (CONTRACT §3). */
 export function extractCredential(req: IncomingMessage): string | undefined | Problem {
@@ -32,16 +36,26 @@ function ageHeaders(rotationDueAt: number, expiresAt: number): string[] {
 
 export interface AuthenticateOptions {
   readonly verifier: KeyVerifier;
+  /** RFC 9068 access tokens from the authorization server (CONTRACT §4), DPoP-bound ones included (RFC 9449). */
+  readonly tokens?: {
+    readonly verifier: TokenVerifier;
+    readonly dpop: DpopVerifier;
+    /** The public origin (the issuer's) that DPoP proofs name in htu. */
+    readonly origin: () => string;
+  };
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
 
 export function createAuthenticateStage(options: AuthenticateOptions): Stage {
-  const { verifier, clock, metrics, logger } = options;
+  const { verifier, tokens, clock, metrics, logger } = options;
   // Not async: a public route must not pay for a promise.
   return function authenticate(req: IncomingMessage, ctx: RequestContext): Problem | undefined | Promise<Problem | undefined> {
     if (ctx.route?.public) return undefined;
+    // Auth schemes are case-insensitive (RFC 9110 §11.1): a cheap first-letter test keeps the regex off the Bearer path.
+    const dpopToken = tokens && ((req.headers.authorization?.charCodeAt(0) ?? 0) | 32) === 100 /* d */ ? DPOP.exec(req.headers.authorization as string)?.[1] : undefined;
+    if (dpopToken) return verifyToken(dpopToken, req, ctx, true);
     const credential = extractCredential(req);
     if (credential === undefined) {
       metrics.authFailures.inc({ reason: 'missing' });
@@ -51,21 +65,59 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       metrics.authFailures.inc({ reason: 'malformed' });
       return credential;
     }
+    if (tokens && looksLikeJwt(credential)) return verifyToken(credential, req, ctx, false);
     const result = verifier.verify(credential);
     return result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx);
   };
 
+  /** The one refusal for every bad credential, key or token; the reason goes to metrics and the debug log. */
+  function refuse(result: { readonly reason: string; readonly cause?: unknown }, ctx: RequestContext): Problem {
+    metrics.authFailures.inc({ reason: result.reason });
+    if (result.reason === 'unavailable') {
+      logger.error({ requestId: ctx.id, err: { message: (result.cause as Error)?.message } }, 'credential store unavailable: refusing (fail closed)');
+      return UNAVAILABLE;
+    }
+    logger.debug({ requestId: ctx.id, reason: result.reason }, 'credential refused');
+    return INVALID_CREDENTIAL;
+  }
+
+  function verifyToken(token: string, req: IncomingMessage, ctx: RequestContext, viaDpop: boolean): Problem | undefined | Promise<Problem | undefined> {
+    const verified = (tokens as NonNullable<typeof tokens>).verifier.verify(token);
+    return verified instanceof Promise ? verified.then((r) => bind(r, token, req, ctx, viaDpop)) : bind(verified, token, req, ctx, viaDpop);
+  }
+
+  /**
+   * RFC 9449 §7: a DPoP-bound token only under the DPoP scheme with a valid proof of its key for this
+   * very request (method, URL, token hash); a bearer token never under the DPoP scheme.
+   */
+  function bind(result: TokenVerification, token: string, req: IncomingMessage, ctx: RequestContext, viaDpop: boolean): Problem | undefined | Promise<Problem | undefined> {
+    if (!result.ok) return refuse(result, ctx);
+    const jkt = result.token.jkt;
+    if (!jkt) return viaDpop ? refuse({ reason: 'dpop-unbound-token' }, ctx) : settleToken(result.token, ctx);
+    const proof = req.headers.dpop;
+    if (!viaDpop || typeof proof !== 'string') return refuse({ reason: 'dpop-proof-missing' }, ctx);
+    const { dpop, origin } = tokens as NonNullable<typeof tokens>;
+    return dpop
+      .verify(proof, { method: req.method ?? 'GET', url: `${origin()}${ctx.path}`, accessToken: token, jkt })
+      .then((checked) => (checked.ok ? settleToken(result.token, ctx) : refuse({ reason: `dpop-${checked.reason}` }, ctx)));
+  }
+
+  function settleToken(token: VerifiedToken, ctx: RequestContext): Problem | undefined {
+    ctx.principal = {
+      consumerId: token.consumerId,
+      credentialId: token.clientId,
+      credentialKind: 'oauth',
+      scopes: token.scopes,
+      scopesHeader: token.scopesHeader,
+      ipRanges: token.ipRanges,
+      allowedOrigins: token.allowedOrigins,
+    };
+    return undefined;
+  }
+
   /** Turns a verification into a refusal, or into the request's principal. */
   function settle(result: KeyVerification, ctx: RequestContext): Problem | undefined {
-    if (!result.ok) {
-      metrics.authFailures.inc({ reason: result.reason });
-      if (result.reason === 'unavailable') {
-        logger.error({ requestId: ctx.id, err: { message: (result.cause as Error)?.message } }, 'credential store unavailable: refusing (fail closed)');
-        return UNAVAILABLE;
-      }
-      logger.debug({ requestId: ctx.id, reason: result.reason }, 'credential refused');
-      return INVALID_CREDENTIAL;
-    }
+    if (!result.ok) return refuse(result, ctx);
     const key = result.key;
     const now = clock();
     ctx.principal = {

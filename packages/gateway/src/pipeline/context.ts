@@ -5,7 +5,8 @@ import type { CompiledRoute } from './route.js';
 export interface Principal {
   readonly consumerId: string;
   readonly credentialId: string;
-  readonly credentialKind: 'api-key' | 'access-token';
+  /** Sent upstream as X-Portcullis-Credential-Kind. */
+  readonly credentialKind: 'api-key' | 'oauth';
   readonly scopes: ReadonlySet<string>;
   /** The scopes, space-separated, as sent upstream. */
   readonly scopesHeader: string;

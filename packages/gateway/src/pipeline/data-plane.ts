@@ -39,7 +39,7 @@ export interface DataPlaneOptions {
 function identityHeaders(ctx: RequestContext): string[] {
   const p = ctx.principal;
   if (!p) return [];
-  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader];
+  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader, 'x-portcullis-credential-kind', p.credentialKind];
 }
 
 export function createDataPlaneHandler(options: DataPlaneOptions) {

@@ -20,6 +20,15 @@ import { Keyring } from '../crypto/keyring.js';
 import { LastUsedQueue } from '../observe/last-used-queue.js';
 import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
+import { signingKeyRoutes } from '../admin/signing-key-routes.js';
+import { authorizationRoutes } from '../admin/authorization-routes.js';
+import { DpopVerifier } from '../credentials/dpop.js';
+import { SigningKeys } from '../credentials/signing-keys.js';
+import { TokenDenyList } from '../credentials/token-deny-list.js';
+import { TokenVerifier } from '../credentials/verify-token.js';
+import { createOAuthHandler } from '../oauth/router.js';
+import { ClientAuthThrottle } from '../oauth/throttle.js';
+import { createClientIpResolver } from '../pipeline/identify.js';
 import { createAuthorizeStage } from '../pipeline/authorize.js';
 import { createDataPlaneHandler } from '../pipeline/data-plane.js';
 import type { Stage } from '../pipeline/data-plane.js';
@@ -58,6 +67,8 @@ export interface Gateway {
   readonly keyring: Keyring;
   /** The credential operations, as the admin API runs them (for the demo and tests). */
   readonly credentials: CredentialDeps;
+  /** The token signing keys and the access-token verifier (for the demo, tests and benchmarks). */
+  readonly oauth: { readonly keys: SigningKeys; readonly tokens: TokenVerifier; readonly issuer: string };
   /** Writes pending last-used times and allow-list refusal records now (they are otherwise batched). */
   flushUsage(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to drainTimeout), then releases everything. */
@@ -194,10 +205,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
     refusals.start();
 
+    // The issuer is the data plane's own URL unless configured: known once the listener has its port.
+    const site = { issuer: config.oauth.issuer ?? '' };
+    const issuer = () => site.issuer;
+    const audience = () => config.oauth.audience ?? site.issuer;
+    const signingKeys = await SigningKeys.open({ db, keyring, bus, clock, algorithm: config.oauth.signingAlgorithm });
+    const denyList = await TokenDenyList.open(db, bus, clock);
+    const tokens = new TokenVerifier({ db, bus, clock, keys: signingKeys, denyList, issuer, audience });
+    const resolveClientIp = createClientIpResolver(config.trustedProxies);
+    const dpop = new DpopVerifier(clock);
+    const oauthFor = createOAuthHandler({
+      db, clock, keys: signingKeys, denyList, tokens, throttle: new ClientAuthThrottle(), dpop, logger, metrics, issuer, audience,
+      accessTokenLifetimeMs: config.oauth.accessTokenLifetime,
+      loginUrl: config.oauth.loginUrl,
+      clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']),
+    });
+
     let draining = false;
     const ready = async () => !draining && (await (db as Database).ping());
     const upstreams = createUpstreams(config.services);
-    const stages: Stage[] = [createAuthenticateStage({ verifier, clock, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
+    const stages: Stage[] = [createAuthenticateStage({ verifier, tokens: { verifier: tokens, dpop, origin: () => new URL(issuer()).origin }, clock, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
     handleData = createDataPlaneHandler({
       routes: compileRoutes(config.services),
       upstreams,
@@ -214,11 +241,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ready,
       isDraining: () => draining,
     });
-    handleAdmin = createAdminHandler({ db, routes: adminRoutes(credentials, keyring), metrics, logger, ready });
+    const dataPlane = handleData;
+    handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
+    handleAdmin = createAdminHandler({ db, routes: adminRoutes(credentials, keyring, [...signingKeyRoutes(signingKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), metrics, logger, ready });
     useCertificate(dataServer, tls);
     useCertificate(adminServer, tls);
     const url = urlFor(config.listen.host, port);
     const adminUrl = urlFor(config.admin.host, adminPort);
+    site.issuer ||= url;
+    if (!config.oauth.issuer && ['0.0.0.0', '::'].includes(config.listen.host)) {
+      logger.warn({ issuer: site.issuer }, 'oauth.issuer is not set and the data plane listens on every address: set oauth.issuer to the public URL clients use (e.g. oauth: { issuer: https://api.example.com })');
+    }
     logger.info({ url, adminUrl, store: config.database ? 'postgres' : 'embedded' }, 'gateway started');
 
     const openDb = db;
@@ -237,6 +270,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await lastUsed.close();
       await refusals.close();
       verifier.close();
+      tokens.close();
+      denyList.close();
+      signingKeys.close();
       await bus.close();
       await openDb.close();
       logger.info('gateway stopped');
@@ -252,6 +288,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       db: openDb,
       keyring,
       credentials,
+      oauth: { keys: signingKeys, tokens, issuer: site.issuer },
       flushUsage: async () => {
         await lastUsed.flush();
         await refusals.flush();

@@ -10,14 +10,21 @@ export type ChangeEvent =
   | { readonly kind: 'consumer'; readonly id: string }
   /** The keyring has a new active data key: re-read it (Keyring.refresh). */
   | { readonly kind: 'keyring' }
+  | { readonly kind: 'oauth-client'; readonly id: string }
+  /** An access token revoked by its `jti`: refused until it expires. */
+  | { readonly kind: 'access-token'; readonly id: string }
+  /** A signing key was added: reload the key set (the id is the new key's kid). */
+  | { readonly kind: 'signing-key'; readonly id: string }
   /** Events may have been missed (the bus reconnected): drop everything cached. */
   | { readonly kind: 'resync' };
+
+const ID_KINDS = new Set(['api-key', 'consumer', 'oauth-client', 'access-token', 'signing-key']);
 
 export function isChangeEvent(value: unknown): value is ChangeEvent {
   const v = value as { kind?: unknown; id?: unknown } | null;
   if (!v || typeof v !== 'object') return false;
   if (v.kind === 'resync' || v.kind === 'keyring') return true;
-  return (v.kind === 'api-key' || v.kind === 'consumer') && typeof v.id === 'string' && v.id.length <= 64;
+  return ID_KINDS.has(v.kind as string) && typeof v.id === 'string' && v.id.length <= 64;
 }
 
 /** Announces a change as part of the transaction it runs in. */

@@ -48,4 +48,60 @@ CREATE TABLE audit_events (
 );
 `,
   },
+  {
+    id: '0002_oauth',
+    sql: `
+CREATE TABLE oauth_clients (
+  id text PRIMARY KEY,                       -- client_id (cli_ + 12 base62 chars), public
+  consumer_id text NOT NULL REFERENCES consumers(id),
+  auth_method text NOT NULL,                 -- client_secret (basic or post) | private_key_jwt
+  secret_hash bytea,                         -- SHA-256 of the pcs_ secret; the secret itself is never stored
+  previous_secret_hash bytea,                -- the secret before rotate-secret, accepted until the grace end
+  previous_secret_expires_at timestamptz,
+  public_jwk jsonb,                          -- private_key_jwt: the client's public key (RFC 7523)
+  scopes text[] NOT NULL DEFAULT '{}',
+  allowed_ips text[] NOT NULL DEFAULT '{}',
+  allowed_origins text[] NOT NULL DEFAULT '{}',
+  redirect_uris text[] NOT NULL DEFAULT '{}', -- authorization_code: exact-match redirect URIs
+  dpop_bound boolean NOT NULL DEFAULT false, -- RFC 9449: its tokens only with a DPoP proof
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz
+);
+CREATE INDEX oauth_clients_consumer_idx ON oauth_clients (consumer_id);
+CREATE TABLE oauth_signing_keys (
+  kid text PRIMARY KEY,
+  alg text NOT NULL,
+  public_jwk jsonb NOT NULL,
+  private_jwk text NOT NULL,                 -- keyring ciphertext (AES-256-GCM, context signing-key:<kid>)
+  created_at timestamptz NOT NULL,
+  signs_from timestamptz NOT NULL            -- published from created_at, signs from here on
+);
+CREATE TABLE oauth_revoked_tokens (
+  jti text PRIMARY KEY, client_id text NOT NULL, expires_at timestamptz NOT NULL
+);
+CREATE TABLE oauth_authorization_requests ( -- between /oauth/authorize and the login page's approval
+  id text PRIMARY KEY, client_id text NOT NULL REFERENCES oauth_clients(id), redirect_uri text NOT NULL,
+  scopes text[] NOT NULL, state text, code_challenge text NOT NULL, expires_at timestamptz NOT NULL
+);
+CREATE TABLE oauth_token_families (          -- one per authorization: every refresh token descends from it
+  id text PRIMARY KEY, client_id text NOT NULL REFERENCES oauth_clients(id), subject text NOT NULL,
+  scopes text[] NOT NULL, created_at timestamptz NOT NULL, revoked_at timestamptz
+);
+CREATE TABLE oauth_codes (
+  code_hash bytea PRIMARY KEY,               -- SHA-256 of the code; the code itself is never stored
+  family_id text NOT NULL REFERENCES oauth_token_families(id), redirect_uri text NOT NULL,
+  code_challenge text NOT NULL, expires_at timestamptz NOT NULL, used_at timestamptz
+);
+CREATE TABLE oauth_refresh_tokens (
+  token_hash bytea PRIMARY KEY,              -- SHA-256 of the refresh token
+  family_id text NOT NULL REFERENCES oauth_token_families(id),
+  expires_at timestamptz NOT NULL, used_at timestamptz,
+  access_jti text NOT NULL, access_expires_at timestamptz NOT NULL  -- the access token issued with it
+);
+CREATE INDEX oauth_refresh_tokens_family_idx ON oauth_refresh_tokens (family_id);
+CREATE TABLE oauth_used_assertions (          -- private_key_jwt jti values, refused a second time
+  client_id text NOT NULL, jti text NOT NULL, expires_at timestamptz NOT NULL, PRIMARY KEY (client_id, jti)
+);
+`,
+  },
 ];

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 const src = fileURLToPath(new URL('../../src/', import.meta.url));
 const MAY_HOLD_SQL = new Set([
   'credentials/repository.ts',
+  'credentials/client-repository.ts', // OAuth clients
+  'credentials/oauth-repository.ts', // signing keys, revoked tokens, codes, token families, refresh tokens
   'crypto/data-key-store.ts',
   'admin/admin-token-repository.ts',
   'observe/audit.ts', // the audit log is its own repository: append and verify the hash chain

@@ -49,7 +49,7 @@ describe.skipIf(!url)('postgres: concurrent instances', () => {
     // The lock serialises them: one applies everything, the other then finds nothing to do.
     expect([...ra!.applied, ...rb!.applied]).toEqual(MIGRATIONS.map((m) => m.id));
     const recorded = await a!.query<{ id: string; n: string }>(
-      'SELECT id, count(*) AS n FROM schema_migrations GROUP BY id',
+      'SELECT id, count(*) AS n FROM schema_migrations GROUP BY id ORDER BY id',
     );
     expect(recorded).toEqual(MIGRATIONS.map((m) => ({ id: m.id, n: '1' })));
   });
