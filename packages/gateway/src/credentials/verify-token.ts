@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { parseRanges } from '../http/ip-ranges.js';
+import { parseAllowList } from '../http/ip-ranges.js';
 import type { IpRange } from '../http/ip-ranges.js';
 import type { ChangeBus } from '../state/change-bus.js';
 import type { Clock } from '../state/clock.js';
@@ -46,7 +46,8 @@ export interface VerifiedToken {
   readonly consumerId: string;
   readonly scopes: ReadonlySet<string>;
   readonly scopesHeader: string;
-  readonly ipRanges: readonly IpRange[];
+  /** The client's IP allow-list, parsed; undefined when any address may use its tokens. */
+  readonly ipRanges: readonly IpRange[] | undefined;
   readonly allowedOrigins: readonly string[];
   /** ms */
   readonly expiresAt: number;
@@ -64,7 +65,7 @@ interface ClientEntry {
   readonly consumerId: string;
   readonly revoked: boolean;
   readonly consumerDisabled: boolean;
-  readonly ipRanges: readonly IpRange[];
+  readonly ipRanges: readonly IpRange[] | undefined;
   readonly allowedOrigins: readonly string[];
 }
 
@@ -210,7 +211,7 @@ export class TokenVerifier {
         consumerId: '',
         scopes: new Set(scopes),
         scopesHeader: scopes.join(' '),
-        ipRanges: [],
+        ipRanges: undefined,
         allowedOrigins: [],
         expiresAt: (payload.exp as number) * 1000,
         jkt: typeof (payload.cnf as { jkt?: unknown } | undefined)?.jkt === 'string' ? (payload.cnf as { jkt: string }).jkt : undefined,
@@ -225,7 +226,7 @@ function toClientEntry(client: StoredOAuthClient): ClientEntry {
     consumerId: client.consumerId,
     revoked: client.revokedAt !== null,
     consumerDisabled: client.consumerDisabled,
-    ipRanges: parseRanges(client.allowedIps),
+    ipRanges: parseAllowList(client.allowedIps),
     allowedOrigins: client.allowedOrigins,
   };
 }

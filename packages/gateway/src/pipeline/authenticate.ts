@@ -109,7 +109,7 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       credentialKind: 'oauth',
       scopes: token.scopes,
       scopesHeader: token.scopesHeader,
-      ipRanges: token.ipRanges,
+      ...(token.ipRanges ? { ipRanges: token.ipRanges } : {}),
       allowedOrigins: token.allowedOrigins,
     };
     return undefined;
