@@ -10,7 +10,6 @@ import { getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
 import { rotateApiKey } from '../credentials/rotate-key.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { rotateKeyring } from '../crypto/rotate-keyring.js';
-import { verifyAuditChain } from '../observe/audit.js';
 import type { AdminIdentity, AdminRole } from './admin-tokens.js';
 import { readJson } from './http.js';
 
@@ -24,6 +23,8 @@ export interface AdminCall {
 export interface AdminReply {
   readonly status: number;
   readonly body: unknown;
+  /** Instead of a JSON body: JSON lines (application/jsonl), streamed as they are read. */
+  readonly lines?: AsyncIterable<string>;
 }
 
 export interface AdminRoute {
@@ -52,7 +53,17 @@ const createKeyBody = z.strictObject({
   allowedOrigins: z.array(originHost).max(100).default([]),
   expiresIn: duration.optional(),
 });
-const rotateBody = z.strictObject({ grace: duration.optional() });
+/** A grace period; `0s` cuts over at once (for a leaked key: the old key stops working now). */
+const grace = z.string().transform((text, ctx) => {
+  if (/^0(ms|s|m|h|d)?$/.test(text.trim())) return 0;
+  const parsed = duration.safeParse(text);
+  if (!parsed.success) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as "24h", or "0s" to cut over at once (units: ms, s, m, h, d)' });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+const rotateBody = z.strictObject({ grace: grace.optional() });
 
 /** The admin API (CONTRACT §5), one entry per operation. */
 export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[] {
@@ -127,14 +138,6 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[
       pattern: /^\/admin\/v1\/keyring\/rotate$/,
       roles: ['owner', 'admin'],
       handle: async ({ admin }) => ({ status: 200, body: await rotateKeyring(deps, keyring, admin.tokenId) }),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/admin\/v1\/audit\/verify$/,
-      handle: async () => {
-        const result = await verifyAuditChain(deps.db);
-        return { status: 200, body: result };
-      },
     },
   ];
 }

@@ -47,7 +47,7 @@ export function createAdminClient(options: AdminConnectionOptions, env: NodeJS.P
   const { adminUrl, token, caFile } = resolveAdminConnection(options, env);
   // Certificate validation stays on: the dev CA when there is one, the system's trust store otherwise.
   const agent = new Agent({ connect: caFile ? { ca: readFileSync(caFile) } : {} });
-  return async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  return async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { raw?: boolean } = {}): Promise<T> {
     let res;
     try {
       res = await request(`${adminUrl}/admin/v1${path}`, {
@@ -71,6 +71,6 @@ export function createAdminClient(options: AdminConnectionOptions, env: NodeJS.P
       const fields = (problem.errors ?? []).map((e) => `\n  ${e.field}: ${e.detail}`).join('');
       throw new CliError(`${problem.title ?? `HTTP ${res.statusCode}`}${problem.detail ? `: ${problem.detail}` : ''}${fields}`);
     }
-    return JSON.parse(text) as T;
+    return (options.raw ? text : JSON.parse(text)) as T;
   };
 }

@@ -121,8 +121,8 @@ export function registerAdminCommands(program: Command): void {
 
   const audit = program.command('audit').description('the tamper-evident audit log');
   withCommon(audit.command('verify').description('recompute the hash chain; exits 3 if a record was altered or removed')).action(async (o: Common) => {
-    const r = await createAdminClient(o)<{ ok: boolean; records: number; head?: string | null; brokenAt?: string }>('GET', '/audit/verify');
-    print(o, r, () => (r.ok ? `audit log intact: ${r.records} records, head ${r.head ?? '-'}` : `AUDIT LOG BROKEN at record ${r.brokenAt} (after ${r.records} good records)`));
+    const r = await createAdminClient(o)<{ ok: boolean; records: number; head?: string | null; brokenAt?: string; message?: string }>('GET', '/audit/verify');
+    print(o, r, () => (r.ok ? `audit log intact: ${r.records} records, head ${r.head ?? '-'} (sealed)` : `AUDIT LOG BROKEN: ${r.message ?? `at record ${r.brokenAt}`}`));
     if (!r.ok) throw new CliError('', 'audit_broken');
   });
 }

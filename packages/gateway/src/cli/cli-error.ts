@@ -19,6 +19,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   usage: 2,
   file_exists: 2,
   audit_broken: 3,
+  scan_failed: 2,
 };
 
 export function exitCodeFor(error: unknown): number {

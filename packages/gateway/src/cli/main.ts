@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin-commands.js';
 import { exitCodeFor } from './cli-error.js';
+import { registerCheckCommand } from './check-command.js';
+import { registerIncidentCommand } from './incident-command.js';
+import { registerScanCommand } from './scan-command.js';
 import { registerServerCommands } from './server-commands.js';
 
 /** Builds the `portcullis` command. Thin: it starts the server or calls the admin API. */
@@ -12,6 +15,9 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerServerCommands(program);
   registerAdminCommands(program);
+  registerScanCommand(program);
+  registerIncidentCommand(program);
+  registerCheckCommand(program);
   return program;
 }
 

@@ -11,6 +11,10 @@ const EXAMPLES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^keys(\.|$)/, 'keys: { maxAge: 90d, warnAge: 30d }'],
   [/^log(\.|$)/, 'log: { level: info, access: true }'],
   [/^drainTimeout$/, 'drainTimeout: 10s'],
+  [/^accessRecords(\.|$)/, 'accessRecords: { enabled: true, retention: 30d }'],
+  [/^alerts\.webhooks/, 'alerts:\n  webhooks:\n    - { url: https://hooks.example.com/portcullis, keyId: ops, secretEnv: PORTCULLIS_WEBHOOK_SECRET }'],
+  [/^alerts(\.|$)/, 'alerts: { failureSpike: { failures: 20, window: 1m } }'],
+  [/^telemetry(\.|$)/, 'telemetry: { otlp: { endpoint: https://otel-collector:4318 } }'],
   [/^services\[\d+\]\.routes\[\d+\]/, 'routes:\n  - { match: "GET /companies/*", scopes: [companies:read] }'],
   [/^services\[\d+\]\.rateLimit/, 'rateLimit: { requests: 100, per: 1m }'],
   [

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseRouteMatch } from './route-match.js';
 import { checkIpRange, isWholeFamily } from '../http/ip-ranges.js';
 import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
+import { accessRecordsSchema, alertsSchema, telemetrySchema } from './operations-schema.js';
 
 /**
  * The configuration schema (CONTRACT §2). Every default lives here, in one place; docs/configuration.md
@@ -119,6 +120,9 @@ export const configSchema = z
       })
       .prefault({}),
     drainTimeout: duration('10s').default(10_000),
+    accessRecords: accessRecordsSchema,
+    alerts: alertsSchema,
+    telemetry: telemetrySchema,
     services: z.array(serviceSchema).default([]),
   })
   .superRefine((config, ctx) => {

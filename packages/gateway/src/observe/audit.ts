@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { selectNewestFirst } from '../store/filtered-query.js';
 import type { Sql } from '../store/sql.js';
 
 export interface AuditEntry {
@@ -9,8 +10,8 @@ export interface AuditEntry {
 }
 
 /** Serialises appends across instances for the length of the writing transaction. */
-const AUDIT_LOCK = 0x706f7274_61756469n; // "portaudi"
-const GENESIS: Buffer = Buffer.alloc(32);
+export const AUDIT_LOCK = 0x706f7274_61756469n; // "portaudi"
+export const GENESIS: Buffer = Buffer.alloc(32);
 
 /**
  * Appends to the hash-chained audit log inside the caller's transaction, so an audited change and its
@@ -56,7 +57,7 @@ export async function verifyAuditChain(db: Sql, pageSize = 1_000): Promise<Audit
   let after = '0';
   let records = 0;
   for (;;) {
-    const rows = await db.query<{ seq: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown>; prev_hash: Buffer; hash: Buffer }>(
+    const rows = await db.query<AuditRow>(
       'SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
       [after, pageSize],
     );
@@ -69,4 +70,46 @@ export async function verifyAuditChain(db: Sql, pageSize = 1_000): Promise<Audit
     if (rows.length < pageSize) return { ok: true, records, head: records === 0 ? null : prev.toString('hex') };
     after = (rows.at(-1) as { seq: string }).seq;
   }
+}
+
+export interface AuditRow extends Record<string, unknown> {
+  readonly seq: string;
+  readonly at: Date;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly detail: Record<string, unknown>;
+  readonly prev_hash: Buffer;
+  readonly hash: Buffer;
+}
+
+export interface AuditFilter {
+  readonly actor?: string;
+  readonly action?: string;
+  readonly target?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly before?: string;
+}
+
+/** Newest first, filtered; `action` may end in `.*` for a family (`key.*`). */
+export async function queryAudit(sql: Sql, filter: AuditFilter, limit: number): Promise<AuditRow[]> {
+  const family = filter.action?.endsWith('.*') ? filter.action.slice(0, -1) : undefined;
+  return selectNewestFirst<AuditRow>(
+    sql,
+    'SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events',
+    [
+      ['actor = ?', filter.actor],
+      family ? ['starts_with(action, ?)', family] : ['action = ?', filter.action],
+      ['target = ?', filter.target],
+      ['at >= ?', filter.since?.toISOString()],
+      ['at < ?', filter.until?.toISOString()],
+      ['seq < ?', filter.before],
+    ],
+    limit,
+  );
+}
+
+export function describeAuditRow(row: AuditRow) {
+  return { seq: row.seq, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, detail: row.detail, hash: row.hash.toString('hex') };
 }

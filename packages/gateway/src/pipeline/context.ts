@@ -1,4 +1,5 @@
 import type { IpRange } from '../http/ip-ranges.js';
+import type { RequestSpan } from '../observe/tracing.js';
 import type { CompiledRoute } from './route.js';
 
 /** Who the caller is, once the authenticate stage has accepted a credential. */
@@ -29,4 +30,8 @@ export interface RequestContext {
   query: string;
   route: CompiledRoute | undefined;
   principal: Principal | undefined;
+  /** ms spent in the forward stage (upstream wait and response streaming), once it ran. */
+  upstreamMs?: number;
+  /** This request's trace span (W3C traceparent to the upstream). */
+  span?: RequestSpan;
 }

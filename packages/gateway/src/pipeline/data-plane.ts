@@ -11,6 +11,10 @@ import { baseHeaders } from '../http/headers.js';
 import { sendProblem } from '../http/respond.js';
 import { findRoute, hasCredentialInQuery, parseTarget } from './route.js';
 import type { CompiledRoute } from './route.js';
+import { accessRecordOf } from './access-record.js';
+import type { AccessRecord } from '../observe/access-records.js';
+import { propagatingTracer } from '../observe/tracing.js';
+import type { RequestTracer } from '../observe/tracing.js';
 
 /**
  * A stage that may refuse: it returns a Problem, or undefined to let the request go on. Async stages
@@ -31,31 +35,39 @@ export interface DataPlaneOptions {
   readonly stages: readonly Stage[];
   readonly ready: () => Promise<boolean>;
   readonly isDraining: () => boolean;
+  /** Receives every finished request's record (metrics, access records, anomaly rules); must not block. */
+  readonly onFinish?: (record: Omit<AccessRecord, 'at'>) => void;
+  /** W3C traceparent to the upstream, and spans when an exporter is configured. */
+  readonly tracer?: RequestTracer;
 }
 
 /** Identity facts for the upstream: set only by us, any client copy was dropped in forward. */
 function identityHeaders(ctx: RequestContext): string[] {
   const p = ctx.principal;
-  if (!p) return [];
-  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader];
+  const trace = ctx.span ? ['traceparent', ctx.span.traceparent] : [];
+  if (!p) return trace;
+  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader, ...trace];
 }
 
 export function createDataPlaneHandler(options: DataPlaneOptions) {
   const resolveClientIp = createClientIpResolver(options.trustedProxies);
   const { logger, metrics, routes, upstreams, limits, stages } = options;
+  const tracer = options.tracer ?? propagatingTracer;
 
   // prom-client hashes label objects on every inc(); the children are looked up once instead.
   const counters = new Map<string, { inc(): void }>();
-  function countRequest(service: string, status: number): void {
-    const key = `${service} ${Math.floor(status / 100)}`;
+  function countRequest(service: string, route: string, status: number): void {
+    const key = `${service} ${route} ${status}`;
     let counter = counters.get(key);
-    if (!counter) counters.set(key, (counter = metrics.requests.labels(service, `${Math.floor(status / 100)}xx`)));
+    if (!counter) counters.set(key, (counter = metrics.requests.labels(service, route, String(status))));
     counter.inc();
   }
 
   function finish(req: IncomingMessage, ctx: RequestContext, status: number, refusal?: Problem, cause?: unknown): void {
     const service = ctx.route?.service ?? '-';
-    countRequest(service, status);
+    countRequest(service, ctx.route?.pattern ?? '-', status);
+    ctx.span?.end({ status, service: ctx.route?.service ?? null, route: ctx.route?.pattern ?? null, method: req.method ?? 'GET' });
+    options.onFinish?.(accessRecordOf(req, ctx, status, refusal));
     if (cause !== undefined) {
       const err = cause as { code?: string; message?: string };
       logger.warn({ requestId: ctx.id, service, problem: refusal?.code, cause: { code: err.code, message: err.message } }, 'request failed');
@@ -91,7 +103,9 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       if (refusal) return refuse(req, res, ctx, refusal);
     }
     const route = ctx.route as CompiledRoute;
+    const forwardedAt = performance.now();
     const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, limits, identityHeaders(ctx));
+    ctx.upstreamMs = performance.now() - forwardedAt;
     if ('clientGone' in outcome) {
       logger.debug({ requestId: ctx.id }, 'client closed the connection before the response was complete');
       finish(req, ctx, 499); // nginx's "client closed request": counted, but not as a gateway failure
@@ -106,6 +120,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       void health(res, ctx, url === '/readyz');
       return;
     }
+    ctx.span = tracer.start(req.headers.traceparent);
     const target = parseTarget(url);
     if ('code' in target) return refuse(req, res, ctx, target);
     ctx.path = target.path;

@@ -7,6 +7,8 @@ import { findCredentials } from '@portcullis/protocol';
 
 export interface CompiledRoute {
   readonly service: string;
+  /** The route's `match` text as configured, e.g. `GET /companies/*` (a bounded label for records). */
+  readonly pattern: string;
   readonly match: RouteMatch;
   readonly scopes: readonly string[];
   readonly signature: 'required' | 'optional';
@@ -20,7 +22,7 @@ export function compileRoutes(services: readonly ServiceConfig[]): CompiledRoute
     service.routes.map((route) => {
       const parsed = parseRouteMatch(route.match);
       if (!parsed.ok) throw new TypeError(parsed.message); // the config schema already refused it
-      return { service: service.name, match: parsed.match, scopes: route.scopes, signature: route.signature, public: route.public, upstream };
+      return { service: service.name, pattern: route.match.trim().replace(/\s+/g, ' '), match: parsed.match, scopes: route.scopes, signature: route.signature, public: route.public, upstream };
     }),
   );
 }

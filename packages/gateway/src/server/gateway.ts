@@ -32,6 +32,8 @@ import type { Database } from '../store/sql.js';
 import { ensureDevCertificates } from './dev-ca.js';
 import { createListener, listen, urlFor } from './listener.js';
 import { loadTlsFiles } from './tls.js';
+import { startOperations } from './operations.js';
+import type { Operations } from './operations.js';
 
 export interface GatewayOptions {
   readonly config: Config;
@@ -54,6 +56,8 @@ export interface Gateway {
   readonly keyring: Keyring;
   /** The credential operations, as the admin API runs them (for the demo and tests). */
   readonly credentials: CredentialDeps;
+  /** Security operations: access records, audit seal, alerts. */
+  readonly operations: Operations;
   /** Writes pending last-used times and allow-list refusal records now (they are otherwise batched). */
   flushUsage(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to drainTimeout), then releases everything. */
@@ -125,6 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   lastUsed.start();
   const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
   refusals.start();
+  const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials });
 
   let draining = false;
   const ready = async () => !draining && (await db.ping());
@@ -141,6 +146,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stages,
     ready,
     isDraining: () => draining,
+    onFinish: operations.onFinish,
+    tracer: operations.tracer,
   });
   const listenerLimits = {
     tls,
@@ -154,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dataServer = createListener({ name: 'data-plane', ...listenerLimits }, dataPlane);
   const adminServer = createListener(
     { name: 'admin', ...listenerLimits },
-    createAdminHandler({ db, routes: adminRoutes(credentials, keyring), metrics, logger, ready }),
+    createAdminHandler({ db, routes: [...adminRoutes(credentials, keyring), ...operations.routes], metrics, logger, ready }),
   );
   const dataFlight = trackInFlight(dataServer);
   const adminFlight = trackInFlight(adminServer);
@@ -179,6 +186,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.all(upstreams.map((u) => u.pool.close()));
     await lastUsed.close();
     await refusals.close();
+    await operations.close();
     verifier.close();
     await bus.close();
     await db.close();
@@ -195,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     db,
     keyring,
     credentials,
+    operations,
     flushUsage: async () => {
       await lastUsed.flush();
       await refusals.flush();

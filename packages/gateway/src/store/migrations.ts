@@ -48,4 +48,30 @@ CREATE TABLE audit_events (
 );
 `,
   },
+  {
+    id: '0002_security_operations',
+    sql: `
+CREATE TABLE access_records (
+  seq bigserial PRIMARY KEY, at timestamptz NOT NULL, request_id text NOT NULL,
+  consumer_id text, credential_id text, credential_kind text,
+  service text, route text, method text NOT NULL, path text NOT NULL, status int NOT NULL,
+  latency_ms float8 NOT NULL, upstream_ms float8, client_ip text NOT NULL, problem text
+);
+CREATE INDEX access_records_at_idx ON access_records (at);
+CREATE INDEX access_records_consumer_idx ON access_records (consumer_id, seq);
+-- The audit chain head, signed under a keyring data key, so rewriting the whole table is caught too.
+CREATE TABLE audit_head (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one), seq bigint NOT NULL, hash bytea NOT NULL, seal text NOT NULL
+);
+CREATE TABLE alerts (
+  seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, at timestamptz NOT NULL, rule text NOT NULL, severity text NOT NULL,
+  subject text NOT NULL, message text NOT NULL, detail jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX alerts_at_idx ON alerts (at);
+-- Networks each key has been used from, for the never-seen-network rule.
+CREATE TABLE key_networks (
+  key_id text NOT NULL, network text NOT NULL, first_seen timestamptz NOT NULL, PRIMARY KEY (key_id, network)
+);
+`,
+  },
 ];

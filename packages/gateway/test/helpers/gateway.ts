@@ -139,6 +139,8 @@ export interface StartOptions {
    * setInterval while the gateway starts; Node's servers use their own timers.)
    */
   freezeIntervals?: boolean;
+  /** The environment the gateway reads (secrets named by the config). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The routes the credential tests call: one per scope, and one public. */
@@ -166,7 +168,7 @@ export async function startCredentialGateway(
 ): Promise<CredentialGateway> {
   const upstream = await startRecordingUpstream();
   const clock = new FakeClock();
-  const { gateway, dataDir, ca, logs, agent } = await launch(configure(upstream.url), {}, { clock: clock.read, ...options });
+  const { gateway, dataDir, ca, logs, agent } = await launch(configure(upstream.url), options.env ?? {}, { clock: clock.read, ...options });
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
 
   /** Header values given as undefined are left out, e.g. `{ authorization: undefined }` for no token. */

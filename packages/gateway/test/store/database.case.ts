@@ -46,7 +46,8 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
           `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
         );
         expect(tables.map((t) => t.table_name)).toEqual([
-          'admin_tokens', 'api_keys', 'audit_events', 'consumers', 'data_keys', 'schema_migrations',
+          'access_records', 'admin_tokens', 'alerts', 'api_keys', 'audit_events', 'audit_head', 'consumers', 'data_keys',
+          'key_networks', 'schema_migrations',
         ]);
       });
 
