@@ -123,7 +123,7 @@ export const SOURCE_DETECTORS: readonly SourceDetector[] = [
       fix: 'Use https:// (Portcullis serves TLS only), with certificate validation on.',
     },
     prefilter: ['http://'],
-    pattern: /\bhttp:\/\/([A-Za-z0-9.-]+(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?)/g,
+    pattern: /\bhttp:\/\/([A-Za-z0-9][A-Za-z0-9.-]*(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?)/g,
     accept: (m) => !isExemptHttpHost(m[1] as string),
     message: (m) => `Plain HTTP URL to ${m[1]}`,
   },
@@ -151,7 +151,7 @@ export const SOURCE_DETECTORS: readonly SourceDetector[] = [
     prefilter: ['authorization', 'headers', 'x-api-key'],
     caseInsensitivePrefilter: true,
     pattern:
-      /\b(?:console\.(?:log|info|warn|error|debug|trace)|(?:logger|log|logging|self\.logger|this\.logger)\.(?:info|warn|warning|error|debug|trace|fatal|log)|print|println|fmt\.Print(?:f|ln)?|log\.Print(?:f|ln)?)\s*\([^\n;]*?(?:\bauthorization\b|x-api-key|\.headers\s*\)|\bheaders\s*\))/gi,
+      /\b(?:console\.(?:log|info|warn|error|debug|trace)|(?:logger|log|logging|self\.logger|this\.logger)\.(?:info|warn|warning|error|debug|trace|fatal|log)|print|println|fmt\.Print(?:f|ln)?|log\.Print(?:f|ln)?)\s*\([^\n;]*?(?:(?:\.|\[\s*['\"`]|\(\s*['\"`])(?:authorization|x-api-key)\b|\.headers\s*\)|\bheaders\s*\))/gi,
     message: () => 'A logging call prints the Authorization header or the whole request headers',
   },
 ];
