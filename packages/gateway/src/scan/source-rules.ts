@@ -151,7 +151,7 @@ export const SOURCE_DETECTORS: readonly SourceDetector[] = [
     prefilter: ['authorization', 'headers', 'x-api-key'],
     caseInsensitivePrefilter: true,
     pattern:
-      /\b(?:console\.(?:log|info|warn|error|debug|trace)|(?:logger|log|logging|self\.logger|this\.logger)\.(?:info|warn|warning|error|debug|trace|fatal|log)|print|println|fmt\.Print(?:f|ln)?|log\.Print(?:f|ln)?)\s*\([^\n;]*?(?:(?:\.|\[\s*['\"`]|\(\s*['\"`])(?:authorization|x-api-key)\b|\.headers\s*\)|\bheaders\s*\))/gi,
+      /\b(?:console\.(?:log|info|warn|error|debug|trace)|(?:logger|log|logging|self\.logger|this\.logger)\.(?:info|warn|warning|error|debug|trace|fatal|log)|print|println|fmt\.Print(?:f|ln)?|log\.Print(?:f|ln)?)\s*\([^\n;]*?(?:(?:\.|\[\s*['"`]|\(\s*['"`])(?:authorization|x-api-key)\b|\.headers\s*\)|\bheaders\s*\))/gi,
     message: () => 'A logging call prints the Authorization header or the whole request headers',
   },
 ];
