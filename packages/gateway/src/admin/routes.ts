@@ -1,17 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
+import { CREDENTIAL_PREFIXES } from '@portcullis/protocol';
+import { formatDuration } from '../config/duration.js';
 import { durationSchema, ipRangeSchema, scopeSchema } from '../config/syntax.js';
-import { createConsumer, disableConsumer, getConsumer, listConsumers } from '../credentials/consumers.js';
+import { createConsumer, disableConsumer, enableConsumer, getConsumer, listConsumers } from '../credentials/consumers.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { createApiKey } from '../credentials/issue-key.js';
 import { describeConsumer, describeKey } from '../credentials/model.js';
 import { listApiKeys } from '../credentials/repository.js';
-import { getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
+import { findApiKeyByValue, getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
 import { rotateApiKey } from '../credentials/rotate-key.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { rotateKeyring } from '../crypto/rotate-keyring.js';
 import type { AdminIdentity, AdminRole } from './admin-tokens.js';
-import { readJson } from './http.js';
+import { readJson, refuse } from './http.js';
 
 export interface AdminCall {
   readonly req: IncomingMessage;
@@ -36,6 +38,8 @@ export interface AdminRoute {
 }
 
 const ID = '([A-Za-z0-9_]{1,64})';
+/** A key in a URL path would land in logs and histories: it is looked up through POST /keys/lookup instead. */
+const KEY_IN_PATH = new RegExp(`^${CREDENTIAL_PREFIXES.apiKey}_`);
 const DEFAULT_GRACE_MS = 24 * 3_600_000;
 
 const duration = durationSchema('24h');
@@ -53,22 +57,19 @@ const createKeyBody = z.strictObject({
   allowedOrigins: z.array(originHost).max(100).default([]),
   expiresIn: duration.optional(),
 });
-/** A grace period; `0s` cuts over at once (for a leaked key: the old key stops working now). */
-const grace = z.string().transform((text, ctx) => {
-  if (/^0(ms|s|m|h|d)?$/.test(text.trim())) return 0;
-  const parsed = duration.safeParse(text);
-  if (!parsed.success) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as "24h", or "0s" to cut over at once (units: ms, s, m, h, d)' });
-    return z.NEVER;
-  }
-  return parsed.data;
-});
-const rotateBody = z.strictObject({ grace: grace.optional() });
+// A zero grace cuts a leaked key over at once; a lifetime of zero would make a key that never works.
+const rotateBody = z.strictObject({ grace: durationSchema('24h', { allowZero: true }).optional() });
+const lookupBody = z.strictObject({ key: z.string().min(1).max(200) });
 
 /** The admin API (CONTRACT §5), one entry per operation. */
 export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[] {
   const now = () => deps.clock();
-  const key = (k: Parameters<typeof describeKey>[0]) => describeKey(k, deps.policy, now());
+  const disabledConsumers = async () => new Set((await listConsumers(deps)).filter((c) => c.disabledAt).map((c) => c.id));
+  const key = async (k: Parameters<typeof describeKey>[0]) => describeKey(k, deps.policy, now(), (await disabledConsumers()).has(k.consumerId));
+  const keyId = (param: string | undefined): string => {
+    if (KEY_IN_PATH.test(param ?? '')) refuse('bad-request', 'A key does not belong in a URL: send it in the body of POST /admin/v1/keys/lookup to find its id.');
+    return param as string;
+  };
   return [
     {
       method: 'GET',
@@ -94,12 +95,19 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[
       handle: async ({ params, admin }) => ({ status: 200, body: describeConsumer(await disableConsumer(deps, admin.tokenId, params[0] as string)) }),
     },
     {
+      method: 'POST',
+      pattern: new RegExp(`^/admin/v1/consumers/${ID}/enable$`),
+      handle: async ({ params, admin }) => ({ status: 200, body: describeConsumer(await enableConsumer(deps, admin.tokenId, params[0] as string)) }),
+    },
+    {
       method: 'GET',
       pattern: /^\/admin\/v1\/keys$/,
       handle: async ({ query }) => {
         const consumer = query.get('consumer') ?? undefined;
         if (consumer) await getConsumer(deps, consumer);
-        return { status: 200, body: { keys: (await listApiKeys(deps.db, consumer)).map(key) } };
+        const disabled = await disabledConsumers();
+        const keys = (await listApiKeys(deps.db, consumer)).map((k) => describeKey(k, deps.policy, now(), disabled.has(k.consumerId)));
+        return { status: 200, body: { keys } };
       },
     },
     {
@@ -107,31 +115,48 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[
       pattern: /^\/admin\/v1\/keys$/,
       handle: async ({ req, admin }) => {
         const body = await readJson(req, createKeyBody);
+        if (body.expiresIn !== undefined && body.expiresIn > deps.policy.maxAge) {
+          // Refused rather than quietly capped: the caller would believe in a lifetime the key does not have.
+          const detail = `${formatDuration(body.expiresIn)} is longer than the gateway's key age limit, keys.maxAge = ${formatDuration(deps.policy.maxAge)}: ask for at most ${formatDuration(deps.policy.maxAge)}, or raise keys.maxAge`;
+          refuse('bad-request', 'The request body is not valid.', { errors: [{ pointer: '/expiresIn', field: 'expiresIn', detail }] });
+        }
         const issued = await createApiKey(deps, admin.tokenId, body.consumerId, body);
-        return { status: 201, body: { ...key(issued.key), key: issued.value } };
+        return { status: 201, body: { ...(await key(issued.key)), key: issued.value } };
       },
     },
     {
       method: 'GET',
       pattern: new RegExp(`^/admin/v1/keys/${ID}$`),
-      handle: async ({ params }) => ({ status: 200, body: key(await getApiKey(deps, params[0] as string)) }),
+      handle: async ({ params }) => ({ status: 200, body: await key(await getApiKey(deps, keyId(params[0]))) }),
+    },
+    {
+      // The key itself (what one holds after a leak), found by its hash; POST so it is never in a URL.
+      method: 'POST',
+      pattern: /^\/admin\/v1\/keys\/lookup$/,
+      roles: ['owner', 'admin', 'developer', 'auditor'],
+      handle: async ({ req }) => {
+        const body = await readJson(req, lookupBody);
+        const found = await findApiKeyByValue(deps, body.key);
+        if (!found) refuse('not-found', 'No key matches the key given.');
+        return { status: 200, body: await key(found) };
+      },
     },
     {
       method: 'POST',
       pattern: new RegExp(`^/admin/v1/keys/${ID}/rotate$`),
       handle: async ({ req, params, admin }) => {
         const body = await readJson(req, rotateBody);
-        const rotated = await rotateApiKey(deps, admin.tokenId, params[0] as string, body.grace ?? DEFAULT_GRACE_MS);
+        const rotated = await rotateApiKey(deps, admin.tokenId, keyId(params[0]), body.grace ?? DEFAULT_GRACE_MS);
         return {
           status: 201,
-          body: { ...key(rotated.key), key: rotated.value, replaces: params[0], graceEndsAt: rotated.graceEndsAt.toISOString() },
+          body: { ...(await key(rotated.key)), key: rotated.value, replaces: params[0], graceEndsAt: rotated.graceEndsAt.toISOString() },
         };
       },
     },
     {
       method: 'POST',
       pattern: new RegExp(`^/admin/v1/keys/${ID}/revoke$`),
-      handle: async ({ params, admin }) => ({ status: 200, body: key(await revokeApiKey(deps, admin.tokenId, params[0] as string)) }),
+      handle: async ({ params, admin }) => ({ status: 200, body: await key(await revokeApiKey(deps, admin.tokenId, keyId(params[0]))) }),
     },
     {
       method: 'POST',
@@ -141,3 +166,4 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[
     },
   ];
 }
+

@@ -18,6 +18,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   invalid_config: 2,
   usage: 2,
   file_exists: 2,
+  port_unavailable: 2,
   audit_broken: 3,
   scan_failed: 2,
 };

@@ -48,7 +48,7 @@ export function registerServerCommands(program: Command): void {
     .description('run the gateway in front of a bundled sample API, on the embedded store, with a local CA')
     .option('--port <port>', 'data-plane port (0 picks a free one)', '8443')
     .option('--admin-port <port>', 'admin port (0 picks a free one)', '8444')
-    .option('--data-dir <dir>', 'where the demo keeps its state', './.portcullis')
+    .option('--data-dir <dir>', 'where the demo keeps its state, apart from the production dataDir', './.portcullis-demo')
     .action(async (options: { port: string; adminPort: string; dataDir: string }) => {
       const { runDemo } = await import('../demo/demo.js');
       const demo = await runDemo({ port: Number(options.port), adminPort: Number(options.adminPort), dataDir: options.dataDir });

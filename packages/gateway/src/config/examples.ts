@@ -17,6 +17,11 @@ const EXAMPLES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^telemetry(\.|$)/, 'telemetry: { otlp: { endpoint: https://otel-collector:4318 } }'],
   [/^services\[\d+\]\.routes\[\d+\]/, 'routes:\n  - { match: "GET /companies/*", scopes: [companies:read] }'],
   [/^services\[\d+\]\.rateLimit/, 'rateLimit: { requests: 100, per: 1m }'],
+  [/^services\[\d+\]\.name$/, 'name: companies'],
+  [/^services\[\d+\]\.upstream$/, 'upstream: http://127.0.0.1:9000'],
+  [/^services\[\d+\]\.timeout$/, 'timeout: 30s'],
+  [/^services\[\d+\]\.connections$/, 'connections: 64'],
+  [/^services\[\d+\]\.ca$/, 'ca: ./upstream-ca.pem'],
   [
     /^services/,
     'services:\n  - name: companies\n    upstream: http://127.0.0.1:9000\n    routes:\n      - { match: "GET /companies/*", scopes: [companies:read] }',

@@ -1,12 +1,14 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { PortcullisError } from '../lib/errors.js';
 import type { ConfigErrorCode } from '../lib/errors.js';
-import { exampleFor } from './examples.js';
+import { describeIssue, knownKeysAt } from './messages.js';
 import { configSchema } from './schema.js';
 import type { ParsedConfig } from './schema.js';
+import { configWarnings } from './warnings.js';
+
+export { formatPath } from './messages.js';
 
 /** A configuration that cannot be used. The message names the key, what is wrong and an example. */
 export class ConfigError extends PortcullisError<ConfigErrorCode> {
@@ -19,35 +21,18 @@ export class ConfigError extends PortcullisError<ConfigErrorCode> {
   }
 }
 
-/** The configuration after validation: paths absolute, secrets merged from the environment, frozen. */
-export type Config = ParsedConfig & { readonly source: string };
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
-  }
-  return out;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = formatPath(issue.path);
-  let what: string;
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
-    what = `${path || '(top level)'}: unknown key ${keys}`;
-    const example = exampleFor(path ? `${path}.${issue.keys[0]}` : (issue.keys[0] ?? ''));
-    return example ? `${what}; expected for example:\n      ${example.replaceAll('\n', '\n      ')}` : what;
-  }
-  what = `${path || '(top level)'}: ${issue.message}`;
-  const example = exampleFor(path);
-  return example ? `${what}; for example:\n      ${example.replaceAll('\n', '\n      ')}` : what;
-}
+/**
+ * The configuration after validation: paths absolute, secrets merged from the environment, frozen.
+ * `warnings` are settings that are valid but most likely not what was meant; the gateway logs them.
+ */
+export type Config = ParsedConfig & { readonly source: string; readonly warnings: readonly string[] };
 
 /** Validates an already-parsed object. `baseDir` anchors relative paths (the config file's folder). */
 export function validateConfig(input: unknown, source: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(input ?? {});
-  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
+  const result = configSchema.safeParse(input ?? {}, { reportInput: true });
+  if (!result.success) {
+    throw new ConfigError(source, result.error.issues.map((issue) => describeIssue(issue, (path) => knownKeysAt(configSchema, path))));
+  }
   const config = result.data;
   const problems: string[] = [];
 
@@ -66,7 +51,7 @@ export function validateConfig(input: unknown, source: string, baseDir: string, 
   if (env.PORTCULLIS_DATABASE_URL) config.database = { url: env.PORTCULLIS_DATABASE_URL };
   if (env.PORTCULLIS_REDIS_URL) config.redis = { url: env.PORTCULLIS_REDIS_URL };
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return deepFreeze({ ...config, source });
+  return deepFreeze({ ...config, source, warnings: configWarnings(config) });
 }
 
 function checkReadable(path: string, key: string, problems: string[]): void {

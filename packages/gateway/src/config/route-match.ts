@@ -11,6 +11,8 @@ export interface RouteMatch {
 
 const METHOD = /^[A-Z]+$/;
 const SEGMENT = /^[A-Za-z0-9._~!$&'()+,;=:@-]+$/;
+/** `:id` (Express style) or `{id}` (OpenAPI style): named parameters from other tools. */
+const PARAMETER = /^(:[A-Za-z_][A-Za-z0-9_]*|\{[^/{}]*\})$/;
 
 export function parseRouteMatch(
   text: string,
@@ -28,6 +30,11 @@ export function parseRouteMatch(
   const rest = segments.at(-1) === '**';
   if (rest) segments.pop();
   for (const segment of segments) {
+    if (PARAMETER.test(segment)) {
+      // `/orders/:id` would otherwise match only the literal text ":id", never `/orders/42`.
+      const fixed = `${methodText} /${[...segments.map((s) => (PARAMETER.test(s) ? '*' : s)), ...(rest ? ['**'] : [])].join('/')}`;
+      return { ok: false, message: `path segment "${segment}" looks like a named parameter, which route patterns do not have: use "*" for one segment, as in "${fixed}"` };
+    }
     if (segment !== '*' && !SEGMENT.test(segment)) {
       return { ok: false, message: `path segment "${segment}" is not allowed: use literal text, "*" or a trailing "**"` };
     }

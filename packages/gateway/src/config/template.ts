@@ -13,7 +13,7 @@ tls: auto
 dataDir: ./.portcullis                    # embedded database, master key file, admin token, dev CA
 
 # database: { url: postgres://portcullis@db.internal:5432/portcullis }   # absent: embedded store
-# redis: { url: redis://127.0.0.1:6379 }                                 # absent: one instance
+# redis: { url: redis://127.0.0.1:6379 }    # accepted but not used yet in 0.1 (see docs/configuration.md)
 
 trustedProxies: []                        # CIDRs whose X-Forwarded-For is believed
 

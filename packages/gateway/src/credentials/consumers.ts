@@ -38,3 +38,17 @@ export async function disableConsumer(deps: CredentialDeps, actor: Actor, id: st
     return updated;
   });
 }
+
+/** Enabling a consumer again: its keys that are neither revoked nor expired work again, at every instance. */
+export async function enableConsumer(deps: CredentialDeps, actor: Actor, id: string): Promise<Consumer> {
+  const now = new Date(deps.clock());
+  return deps.bus.transaction(deps.db, async (tx, publish) => {
+    const existing = await findConsumer(tx, id, true);
+    if (!existing) throw new CredentialError('consumer_not_found', `no consumer with id ${id}`);
+    if (!existing.disabledAt) return existing;
+    const updated = (await setConsumerDisabled(tx, id, null)) as Consumer;
+    await appendAudit(tx, { actor, action: 'consumer.enable', target: id }, now);
+    await publish({ kind: 'consumer', id });
+    return updated;
+  });
+}

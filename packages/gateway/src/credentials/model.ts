@@ -47,15 +47,19 @@ export function keyStatus(key: ApiKey, policy: KeyAgePolicy, now: number): KeySt
   return key.rotatedTo ? 'rotating' : 'active';
 }
 
-/** The public view of a key, for the admin API and the CLI: never its hash. */
-export function describeKey(key: ApiKey, policy: KeyAgePolicy, now: number) {
+/**
+ * The public view of a key, for the admin API and the CLI: never its hash. A key of a disabled consumer
+ * shows as `disabled` while it would otherwise work: it is refused, whatever its own state.
+ */
+export function describeKey(key: ApiKey, policy: KeyAgePolicy, now: number, consumerDisabled = false) {
+  const status = keyStatus(key, policy, now);
   return {
     id: key.id,
     consumerId: key.consumerId,
     scopes: key.scopes,
     allowedIps: key.allowedIps,
     allowedOrigins: key.allowedOrigins,
-    status: keyStatus(key, policy, now),
+    status: consumerDisabled && (status === 'active' || status === 'rotating') ? ('disabled' as const) : status,
     createdAt: key.createdAt.toISOString(),
     expiresAt: new Date(effectiveExpiry(key, policy)).toISOString(),
     revokedAt: key.revokedAt?.toISOString() ?? null,

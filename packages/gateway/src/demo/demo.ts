@@ -5,6 +5,7 @@ import { createApiKey } from '../credentials/issue-key.js';
 import { keyStatus } from '../credentials/model.js';
 import { listApiKeys } from '../credentials/repository.js';
 import { revokeApiKey } from '../credentials/revoke-key.js';
+import { relative, resolve } from 'node:path';
 import { startGateway } from '../server/gateway.js';
 import { startSampleUpstream } from './sample-upstream.js';
 
@@ -41,7 +42,13 @@ export async function runDemo(options: DemoOptions) {
     'portcullis demo',
     process.cwd(),
   );
-  const gateway = await startGateway({ config });
+  let gateway;
+  try {
+    gateway = await startGateway({ config, portNames: { listen: '--port (0 picks a free port)', admin: '--admin-port (0 picks a free port)' } });
+  } catch (error) {
+    await upstream.close();
+    throw error;
+  }
   const key = await freshDemoKey(gateway.credentials);
   const curl = `curl --cacert ${gateway.caFile} -H "Authorization: Bearer ${key}" ${gateway.url}/companies/1`;
   const node =
@@ -62,7 +69,8 @@ export async function runDemo(options: DemoOptions) {
     'From Node.js:',
     `  DEMO_KEY=${key} ${node}`,
     '',
-    'Manage keys from another terminal in this folder:  npx portcullis keys list',
+    'Manage keys from another terminal in this folder:',
+    `  ${adminHint(gateway.adminUrl, config.dataDir)}`,
     '',
     'Press Ctrl-C to stop.',
     '',
@@ -87,4 +95,11 @@ async function freshDemoKey(deps: CredentialDeps): Promise<string> {
   }
   const issued = await createApiKey(deps, actor, consumer.id, { scopes: ['companies:read'], allowedIps: [], allowedOrigins: [] });
   return issued.value;
+}
+
+/** The admin command to copy, with this demo's admin URL and data directory (the token and CA are there). */
+function adminHint(adminUrl: string, dataDir: string): string {
+  const fromHere = relative(process.cwd(), dataDir);
+  const dir = fromHere && !fromHere.startsWith('..') && resolve(fromHere) === dataDir ? fromHere : dataDir;
+  return `npm exec --no -- portcullis keys list --admin-url ${adminUrl} --data-dir ${dir.includes(' ') ? JSON.stringify(dir) : dir}`;
 }

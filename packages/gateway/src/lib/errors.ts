@@ -80,13 +80,20 @@ export const CLI_ERROR_CODES = [
   'scan_failed',
 ] as const;
 
+/** The gateway could not start for a reason the operator fixes in the configuration or a flag. */
+export const SERVER_ERROR_CODES = [
+  /** A listen or admin port is in use, needs privileges, or its host is not an address of this machine. */
+  'port_unavailable',
+] as const;
+
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 export type KeyringErrorCode = (typeof KEYRING_ERROR_CODES)[number];
 export type CredentialErrorCode = (typeof CREDENTIAL_ERROR_CODES)[number];
 export type AdminErrorCode = (typeof ADMIN_ERROR_CODES)[number];
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
-export type ErrorCode = ConfigErrorCode | StoreErrorCode | KeyringErrorCode | CredentialErrorCode | AdminErrorCode | CliErrorCode;
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
+export type ErrorCode = ConfigErrorCode | StoreErrorCode | KeyringErrorCode | CredentialErrorCode | AdminErrorCode | CliErrorCode | ServerErrorCode;
 
 /** The one base class. Subclasses narrow `code` to their family and set `name`. */
 export class PortcullisError<C extends ErrorCode = ErrorCode> extends Error {

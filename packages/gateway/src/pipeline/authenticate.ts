@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { KeyVerification, KeyVerifier } from '../credentials/verify-key.js';
-import type { LastUsedQueue } from '../observe/last-used-queue.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../state/clock.js';
@@ -34,13 +33,12 @@ function ageHeaders(rotationDueAt: number, expiresAt: number): string[] {
 export interface AuthenticateOptions {
   readonly verifier: KeyVerifier;
   readonly clock: Clock;
-  readonly lastUsed: LastUsedQueue;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
 
 export function createAuthenticateStage(options: AuthenticateOptions): Stage {
-  const { verifier, clock, lastUsed, metrics, logger } = options;
+  const { verifier, clock, metrics, logger } = options;
   // Not async: a public route must not pay for a promise.
   return function authenticate(req: IncomingMessage, ctx: RequestContext): Problem | undefined | Promise<Problem | undefined> {
     if (ctx.route?.public) return undefined;
@@ -70,7 +68,6 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
     }
     const key = result.key;
     const now = clock();
-    lastUsed.touch(key.id, now);
     ctx.principal = {
       consumerId: key.consumerId,
       credentialId: key.id,

@@ -33,6 +33,8 @@ export interface DataPlaneOptions {
   readonly accessLog: boolean;
   /** identify -> route -> [these, in order: authenticate, authorize, ...] -> forward */
   readonly stages: readonly Stage[];
+  /** Called once a request has passed every stage, just before it is forwarded (e.g. to record a key's use). */
+  readonly admitted?: (ctx: RequestContext) => void;
   readonly ready: () => Promise<boolean>;
   readonly isDraining: () => boolean;
   /** Receives every finished request's record (metrics, access records, anomaly rules); must not block. */
@@ -102,6 +104,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       if (refusal instanceof Promise) refusal = await refusal;
       if (refusal) return refuse(req, res, ctx, refusal);
     }
+    options.admitted?.(ctx);
     const route = ctx.route as CompiledRoute;
     const forwardedAt = performance.now();
     const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, limits, identityHeaders(ctx));

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { Config } from '../config/load.js';
+import { PortcullisError } from '../lib/errors.js';
+import type { ServerErrorCode } from '../lib/errors.js';
 import { createLogger } from '../observe/logger.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
@@ -30,7 +32,7 @@ import type { Clock } from '../state/clock.js';
 import { openDatabase } from '../store/open.js';
 import type { Database } from '../store/sql.js';
 import { ensureDevCertificates } from './dev-ca.js';
-import { createListener, listen, urlFor } from './listener.js';
+import { createListener, listen, urlFor, useCertificate } from './listener.js';
 import { loadTlsFiles } from './tls.js';
 import { startOperations } from './operations.js';
 import type { Operations } from './operations.js';
@@ -43,6 +45,8 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** For tests on a shared PostgreSQL: an isolated schema. */
   readonly databaseSchema?: string;
+  /** What a busy port's message tells the user to change (default: the config keys). */
+  readonly portNames?: PortNames;
 }
 
 export interface Gateway {
@@ -87,70 +91,47 @@ function trackInFlight(server: Server) {
   };
 }
 
+/** What to change when a port cannot be bound, in the words of the interface used (config keys or flags). */
+export interface PortNames {
+  readonly listen: string;
+  readonly admin: string;
+}
+
+/** A start that failed for a reason the operator fixes in the configuration (or a flag); the CLI exits with 2. */
+export class StartError extends PortcullisError<ServerErrorCode> {
+  override readonly name = 'StartError';
+  constructor(message: string) {
+    super('port_unavailable', message);
+  }
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function bind(server: Server, name: string, host: string, port: number): Promise<number> {
+  try {
+    return await listen(server, host, port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartError(`port ${port} on ${host} is already in use: change ${name}, or stop the process that holds the port`);
+    if (code === 'EACCES') throw new StartError(`port ${port} on ${host} needs privileges this process lacks: change ${name} to a port above 1023`);
+    if (code === 'EADDRNOTAVAIL') throw new StartError(`${host} is not an address of this machine: change the host that goes with ${name}`);
+    throw error;
+  }
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const metrics = createMetrics();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  for (const warning of config.warnings) logger.warn({ config: config.source }, warning);
+  const names = options.portNames ?? { listen: `listen.port in ${config.source}`, admin: `admin.port in ${config.source}` };
+  const fileTls = config.tls === 'auto' ? undefined : await loadTlsFiles(config.tls.cert, config.tls.key);
 
-  let tls: { cert: string; key: string };
-  let caFile: string | undefined;
-  if (config.tls === 'auto') {
-    const dev = await ensureDevCertificates({ dir: join(config.dataDir, 'tls'), hostnames: [config.listen.host, config.admin.host] });
-    tls = { cert: dev.cert, key: dev.key };
-    caFile = dev.caCertPath;
-    if (dev.created) logger.info({ caFile }, 'created a development CA and certificate (tls: auto)');
-  } else {
-    tls = await loadTlsFiles(config.tls.cert, config.tls.key);
-  }
-
-  const env = options.env ?? process.env;
-  const clock = options.clock ?? systemClock;
-  const masterKeys = await loadMasterKeys({ env, dataDir: config.dataDir, allowCreate: !config.database });
-  if (masterKeys.created) logger.warn({ keyFile: masterKeys.created }, 'created a master key file (mode 0600): back it up, it encrypts secrets at rest');
-  const db = await openDatabase({
-    dataDir: config.dataDir,
-    ...(config.database ? { url: config.database.url } : {}),
-    ...(options.databaseSchema ? { schema: options.databaseSchema } : {}),
-  });
-  const keyring = await Keyring.open(db, masterKeys.keys);
-  await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
-
-  if (config.redis) logger.warn('redis.url is set but not used yet: change events travel over PostgreSQL; rate limits and nonces arrive with traffic policies');
-  const bus = config.database ? await createPostgresChangeBus({ url: config.database.url, logger }) : createInProcessChangeBus();
-  // A rotation at another instance (or events missed while the bus reconnected): re-read the active data key.
-  bus.subscribe((event) => {
-    if (event.kind !== 'keyring' && event.kind !== 'resync') return;
-    keyring.refresh().catch((error: Error) => logger.error({ err: { message: error.message } }, 'could not re-read the active data key'));
-  });
-  const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
-  const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
-  const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
-  lastUsed.start();
-  const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
-  refusals.start();
-  const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials });
-
-  let draining = false;
-  const ready = async () => !draining && (await db.ping());
-  const upstreams = createUpstreams(config.services);
-  const stages: Stage[] = [createAuthenticateStage({ verifier, clock, lastUsed, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
-  const dataPlane = createDataPlaneHandler({
-    routes: compileRoutes(config.services),
-    upstreams,
-    limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
-    trustedProxies: config.trustedProxies,
-    logger,
-    metrics,
-    accessLog: config.log.access,
-    stages,
-    ready,
-    isDraining: () => draining,
-    onFinish: operations.onFinish,
-    tracer: operations.tracer,
-  });
+  // Both ports are bound before anything is written to disk: a start that fails on a busy port leaves
+  // no CA, master key, token or lock behind. No handshake completes until the certificate is set.
+  let handleData: Handler = (_req, res) => res.destroy();
+  let handleAdmin: Handler = (_req, res) => res.destroy();
   const listenerLimits = {
-    tls,
     maxHeaderBytes: config.limits.maxHeaderBytes,
     headersTimeout: config.limits.headersTimeout,
     bodyTimeout: config.limits.bodyTimeout,
@@ -158,56 +139,137 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     keepAliveTimeout: config.limits.keepAliveTimeout,
     logger,
   };
-  const dataServer = createListener({ name: 'data-plane', ...listenerLimits }, dataPlane);
-  const adminServer = createListener(
-    { name: 'admin', ...listenerLimits },
-    createAdminHandler({ db, routes: [...adminRoutes(credentials, keyring), ...operations.routes], metrics, logger, ready }),
-  );
+  const dataServer = createListener({ name: 'data-plane', ...listenerLimits }, (req, res) => handleData(req, res));
+  const adminServer = createListener({ name: 'admin', ...listenerLimits }, (req, res) => handleAdmin(req, res));
   const dataFlight = trackInFlight(dataServer);
   const adminFlight = trackInFlight(adminServer);
-
-  const port = await listen(dataServer, config.listen.host, config.listen.port);
-  const adminPort = await listen(adminServer, config.admin.host, config.admin.port);
-  const url = urlFor(config.listen.host, port);
-  const adminUrl = urlFor(config.admin.host, adminPort);
-  logger.info({ url, adminUrl, store: config.database ? 'postgres' : 'embedded' }, 'gateway started');
-
-  let stopping: Promise<void> | undefined;
-  async function stop(): Promise<void> {
-    draining = true;
+  const closeListeners = () => {
     dataServer.close();
     adminServer.close();
-    dataServer.closeIdleConnections();
-    adminServer.closeIdleConnections();
-    const drained = (await Promise.all([dataFlight.whenIdle(config.drainTimeout), adminFlight.whenIdle(config.drainTimeout)])).every(Boolean);
-    if (!drained) logger.warn({ drainTimeout: config.drainTimeout }, 'drain timeout reached; closing remaining connections');
-    dataServer.closeAllConnections();
-    adminServer.closeAllConnections();
-    await Promise.all(upstreams.map((u) => u.pool.close()));
-    await lastUsed.close();
-    await refusals.close();
-    await operations.close();
-    verifier.close();
-    await bus.close();
-    await db.close();
-    logger.info('gateway stopped');
-    logger.flush();
+  };
+  let port: number;
+  let adminPort: number;
+  try {
+    port = await bind(dataServer, names.listen, config.listen.host, config.listen.port);
+    adminPort = await bind(adminServer, names.admin, config.admin.host, config.admin.port);
+  } catch (error) {
+    closeListeners();
+    throw error;
   }
 
-  return {
-    url,
-    adminUrl,
-    caFile,
-    logger,
-    metrics,
-    db,
-    keyring,
-    credentials,
-    operations,
-    flushUsage: async () => {
-      await lastUsed.flush();
-      await refusals.flush();
-    },
-    stop: () => (stopping ??= stop()),
-  };
+  let db: Database | undefined;
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    let tls: { cert: string; key: string };
+    let caFile: string | undefined;
+    if (fileTls) tls = fileTls;
+    else {
+      const dev = await ensureDevCertificates({ dir: join(config.dataDir, 'tls'), hostnames: [config.listen.host, config.admin.host] });
+      tls = { cert: dev.cert, key: dev.key };
+      caFile = dev.caCertPath;
+      if (dev.created) logger.info({ caFile }, 'created a development CA and certificate (tls: auto)');
+    }
+
+    const env = options.env ?? process.env;
+    const clock = options.clock ?? systemClock;
+    const masterKeys = await loadMasterKeys({ env, dataDir: config.dataDir, allowCreate: !config.database });
+    if (masterKeys.created) logger.warn({ keyFile: masterKeys.created }, 'created a master key file (mode 0600): back it up, it encrypts secrets at rest');
+    db = await openDatabase({
+      dataDir: config.dataDir,
+      ...(config.database ? { url: config.database.url } : {}),
+      ...(options.databaseSchema ? { schema: options.databaseSchema } : {}),
+    });
+    const keyring = await Keyring.open(db, masterKeys.keys);
+    await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
+
+    if (config.redis) logger.warn('redis.url is set but not used yet: change events travel over PostgreSQL; rate limits and nonces arrive with traffic policies');
+    const bus = config.database
+      ? await createPostgresChangeBus({ url: config.database.url, logger })
+      : createInProcessChangeBus();
+    // A rotation at another instance (or events missed while the bus reconnected): re-read the active data key.
+    bus.subscribe((event) => {
+      if (event.kind !== 'keyring' && event.kind !== 'resync') return;
+      keyring.refresh().catch((error: Error) => logger.error({ err: { message: error.message } }, 'could not re-read the active data key'));
+    });
+    const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
+    const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
+    const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db as Database, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
+    lastUsed.start();
+    const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
+    refusals.start();
+    const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials });
+
+    let draining = false;
+    const ready = async () => !draining && (await (db as Database).ping());
+    const upstreams = createUpstreams(config.services);
+    const stages: Stage[] = [createAuthenticateStage({ verifier, clock, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
+    handleData = createDataPlaneHandler({
+      routes: compileRoutes(config.services),
+      upstreams,
+      limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
+      trustedProxies: config.trustedProxies,
+      logger,
+      metrics,
+      accessLog: config.log.access,
+      stages,
+      // A use is a request let through by every stage; a refused one (a 403 from an allow-list) is not.
+      admitted: (ctx) => {
+        if (ctx.principal?.credentialKind === 'api-key') lastUsed.touch(ctx.principal.credentialId, clock());
+      },
+      ready,
+      isDraining: () => draining,
+      onFinish: operations.onFinish,
+      tracer: operations.tracer,
+    });
+    handleAdmin = createAdminHandler({ db, routes: [...adminRoutes(credentials, keyring), ...operations.routes], metrics, logger, ready });
+    useCertificate(dataServer, tls);
+    useCertificate(adminServer, tls);
+    const url = urlFor(config.listen.host, port);
+    const adminUrl = urlFor(config.admin.host, adminPort);
+    logger.info({ url, adminUrl, store: config.database ? 'postgres' : 'embedded' }, 'gateway started');
+
+    const openDb = db;
+    let stopping: Promise<void> | undefined;
+    async function stop(): Promise<void> {
+      draining = true;
+      dataServer.close();
+      adminServer.close();
+      dataServer.closeIdleConnections();
+      adminServer.closeIdleConnections();
+      const drained = (await Promise.all([dataFlight.whenIdle(config.drainTimeout), adminFlight.whenIdle(config.drainTimeout)])).every(Boolean);
+      if (!drained) logger.warn({ drainTimeout: config.drainTimeout }, 'drain timeout reached; closing remaining connections');
+      dataServer.closeAllConnections();
+      adminServer.closeAllConnections();
+      await Promise.all(upstreams.map((u) => u.pool.close()));
+      await lastUsed.close();
+      await refusals.close();
+      await operations.close();
+      verifier.close();
+      await bus.close();
+      await openDb.close();
+      logger.info('gateway stopped');
+      logger.flush();
+    }
+
+    return {
+      url,
+      adminUrl,
+      caFile,
+      logger,
+      metrics,
+      db: openDb,
+      keyring,
+      credentials,
+      operations,
+      flushUsage: async () => {
+        await lastUsed.flush();
+        await refusals.flush();
+      },
+      stop: () => (stopping ??= stop()),
+    };
+  } catch (error) {
+    closeListeners();
+    await db?.close().catch(() => undefined);
+    throw error;
+  }
 }

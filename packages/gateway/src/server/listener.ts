@@ -12,7 +12,8 @@ import { tlsServerOptions } from './tls.js';
 
 export interface ListenerOptions {
   readonly name: 'data-plane' | 'admin';
-  readonly tls: { cert: string | Buffer; key: string | Buffer };
+  /** Absent: the listener binds first and gets its certificate later (`useCertificate`). */
+  readonly tls?: { cert: string | Buffer; key: string | Buffer };
   readonly maxHeaderBytes: number;
   /** From the TCP connection to the first complete request headers, and for each later request's headers. */
   readonly headersTimeout: number;
@@ -109,7 +110,7 @@ export function createListener(options: ListenerOptions, handler: (req: Incoming
   const checkInterval = Math.max(100, Math.min(1_000, Math.floor(options.headersTimeout / 2)));
   const server = createServer(
     {
-      ...tlsServerOptions(options.tls),
+      ...(options.tls ? tlsServerOptions(options.tls) : {}),
       maxHeaderSize: options.maxHeaderBytes,
       headersTimeout: options.headersTimeout,
       requestTimeout: options.headersTimeout + options.bodyTimeout + 1_000,
@@ -155,6 +156,11 @@ export function createListener(options: ListenerOptions, handler: (req: Incoming
     answerAndClose(socket, rawProblemResponse(clientErrorProblem(error.code), requestId));
   });
   return server;
+}
+
+/** Gives a listener its certificate (and our TLS policy with it); until then no handshake completes. */
+export function useCertificate(server: Server, tls: { cert: string | Buffer; key: string | Buffer }): void {
+  server.setSecureContext(tlsServerOptions(tls));
 }
 
 export function listen(server: Server, host: string, port: number): Promise<number> {

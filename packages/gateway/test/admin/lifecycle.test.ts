@@ -239,9 +239,9 @@ describe('expiry and key age', () => {
     expect((await listKeys(consumerId))[0]?.status).toBe('expired');
   });
 
-  it('caps a requested lifetime at maxAge', async () => {
+  it('accepts a requested lifetime of exactly maxAge (a longer one is refused: see below)', async () => {
     const consumerId = await t.createConsumer();
-    const issued = await t.createKey({ consumerId, expiresIn: '365d' });
+    const issued = await t.createKey({ consumerId, expiresIn: '90d' });
     expect(Date.parse(issued.expiresAt as string)).toBe(Date.parse(issued.createdAt as string) + 90 * DAY);
   });
 });
@@ -330,5 +330,43 @@ describe('admin API errors are problem+json', () => {
       body: JSON.stringify({ name: 'charset-consumer' }),
     });
     expect(reply.status, reply.text).toBe(201);
+  });
+});
+
+describe('the first-hour admin operations', () => {
+  it('rotates with a zero grace (the old key stops at once) and refuses a negative one', async () => {
+    const consumerId = await t.createConsumer();
+    const old = await t.createKey({ consumerId, scopes: ['companies:read'] });
+    const negative = await t.admin('POST', `/admin/v1/keys/${old.id}/rotate`, { grace: '-1s' });
+    expect(expectProblem(negative, 400, 'bad-request').errors).toEqual([expect.objectContaining({ field: 'grace', detail: expect.stringContaining('cannot be negative') })]);
+    const rotated = await t.admin('POST', `/admin/v1/keys/${old.id}/rotate`, { grace: '0s' });
+    expect(rotated.status, rotated.text).toBe(201);
+    expect((await t.callWith(old.key)).status).toBe(401);
+    expect((await t.callWith((rotated.json() as { key: string }).key)).status).toBe(200);
+  });
+
+  it('refuses expiresIn beyond keys.maxAge with the limit named, instead of capping it', async () => {
+    const consumerId = await t.createConsumer();
+    const reply = await t.admin('POST', '/admin/v1/keys', { consumerId, expiresIn: '100d' });
+    const body = expectProblem(reply, 400, 'bad-request');
+    expect(body.errors).toEqual([{ pointer: '/expiresIn', field: 'expiresIn', detail: expect.stringContaining('keys.maxAge = 90d') }]);
+    expect((await t.admin('GET', `/admin/v1/keys?consumer=${consumerId}`)).json()).toEqual({ keys: [] });
+  });
+
+  it('finds a key by the key itself (POST body, by hash) and refuses a key put in a URL without echoing it', async () => {
+    const consumerId = await t.createConsumer();
+    const issued = await t.createKey({ consumerId, scopes: ['companies:read'] });
+    const found = await t.admin('POST', '/admin/v1/keys/lookup', { key: issued.key });
+    expect(found.status).toBe(200);
+    expect(found.json()).toEqual((await t.admin('GET', `/admin/v1/keys/${issued.id}`)).json());
+    expect(found.text).not.toContain(issued.key);
+    const unknown = await t.admin('POST', '/admin/v1/keys/lookup', { key: generateCredential('apiKey').value });
+    expectProblem(unknown, 404, 'not-found');
+    for (const path of [`/admin/v1/keys/${issued.key}`, `/admin/v1/keys/${issued.key}/revoke`]) {
+      const reply = await t.admin(path.endsWith('revoke') ? 'POST' : 'GET', path);
+      expectProblem(reply, 400, 'bad-request');
+      expect(reply.text).not.toContain(issued.key.slice(17));
+    }
+    expect(t.logs.text()).not.toContain(issued.key.slice(17));
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,7 +99,7 @@ describe('loadConfig', () => {
       write(SERVICE.replace('GET /companies/*', 'GET companies').replace('routes:', 'timeout: soon\n    routes:')),
     );
     expect(message).toContain('services[0].routes[0].match: the path must start with "/"');
-    expect(message).toContain('services[0].timeout: expected a duration such as "30s"');
+    expect(message).toContain('services[0].timeout: "soon" is not a duration: expected for example "30s"');
   });
 
   it('refuses a password inside database.url, and takes PORTCULLIS_DATABASE_URL from the environment', () => {
@@ -120,4 +121,56 @@ describe('loadConfig', () => {
     expect(message).toContain('services[0].rateLimit: rate limiting is not available in this version yet');
     expect(message).toContain('services[0].routes[0].signature: request signatures (RFC 9421) are not available in this version yet');
   });
+
+  it('refuses a :name route segment (it would match only the literal text), with the "*" form as the fix', () => {
+    const message = problemsOf(write(SERVICE.replace('GET /companies/*', 'GET /companies/:id/officers')));
+    expect(message).toContain('services[0].routes[0].match: path segment ":id" looks like a named parameter');
+    expect(message).toContain('"GET /companies/*/officers"');
+    expect(problemsOf(write(SERVICE.replace('GET /companies/*', 'GET /companies/{id}')))).toContain('as in "GET /companies/*"');
+  });
+
+  it('rewrites the schema library\'s generic messages: a missing key, a wrong type, a wrong choice', () => {
+    const missing = problemsOf(write(SERVICE.replace('    upstream: http://127.0.0.1:9000\n', '')));
+    expect(missing).toContain('services[0].upstream: this key is required but missing; for example:');
+    expect(missing).toContain('upstream: http://127.0.0.1:9000');
+    expect(missing).not.toMatch(/Invalid input|received undefined/);
+    const wrongType = problemsOf(write(`log: { access: "yes" }\n${SERVICE}`));
+    expect(wrongType).toContain('log.access: expected true or false, got text');
+    const choice = problemsOf(write(`log: { level: loud }\n${SERVICE}`));
+    expect(choice).toContain('log.level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
+    expect(choice).not.toContain('Invalid option');
+  });
+
+  it('suggests the known key closest to a misspelt one', () => {
+    expect(problemsOf(write(SERVICE.replace('upstream:', 'upstrem:')))).toContain('unknown key "upstrem" (did you mean `upstream`?)');
+    expect(problemsOf(write(`dataDri: ./x\n${SERVICE}`))).toContain('(top level): unknown key "dataDri" (did you mean `dataDir`?)');
+    expect(problemsOf(write(`colour: blue\n${SERVICE}`))).not.toContain('did you mean');
+  });
+
+  it('warns about settings that are valid but most likely not what was meant', () => {
+    expect(loadConfig(write('services: []\n'), {}).warnings).toEqual([expect.stringContaining('services: none are configured')]);
+    const withPath = loadConfig(write(SERVICE.replace('http://127.0.0.1:9000', 'http://127.0.0.1:9000/v1')), {});
+    expect(withPath.warnings).toEqual([expect.stringContaining('services[0].upstream: the path "/v1" is ignored')]);
+    const duplicate = loadConfig(write(`${SERVICE}      - { match: "GET /companies/*", scopes: [companies:admin] }\n`), {});
+    expect(duplicate.warnings).toEqual([expect.stringContaining('services[0].routes[1].match: "GET /companies/*" is already matched by services[0].routes[0]')]);
+    const overlapping = loadConfig(write(`${SERVICE}      - { match: "GET|POST /companies/*" }\n`), {});
+    expect(overlapping.warnings).toEqual([]); // POST is new: the route still applies to something
+    expect(loadConfig(write(SERVICE), {}).warnings).toEqual([]);
+  });
+
+  it('takes compound durations and weeks, and refuses zero where a positive time is meant', () => {
+    expect(loadConfig(write(`keys: { maxAge: 2w, warnAge: 1d12h }\n${SERVICE}`), {}).keys).toEqual({ maxAge: 14 * 86_400_000, warnAge: 36 * 3_600_000 });
+    expect(problemsOf(write(`drainTimeout: 0s\n${SERVICE}`))).toContain('drainTimeout: the duration must be longer than zero');
+    expect(problemsOf(write(`drainTimeout: -5s\n${SERVICE}`))).toContain('drainTimeout: a duration cannot be negative');
+  });
+
+  it('reaches the user of `portcullis start` as printed here: on stderr, exit 2, nothing created', async () => {
+    const file = write(`dataDir: ./never-created\n${SERVICE.replace('upstream:', 'upstrem:').replace('GET /companies/*', 'GET /companies/:id')}`);
+    const { code, stdout, stderr } = await runCli(['start', '--config', file]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('unknown key "upstrem" (did you mean `upstream`?)');
+    expect(stderr).toContain('path segment ":id" looks like a named parameter');
+    expect(stderr).toContain('as in "GET /companies/*"');
+  }, 60_000);
 });

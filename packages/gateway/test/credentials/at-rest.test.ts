@@ -73,6 +73,25 @@ describe('last-used times', () => {
   });
 });
 
+describe('last-used times count only requests that were let through', () => {
+  it('a request refused by the IP allow-list or for a missing scope does not set last_used_at', async () => {
+    const consumerId = await t.createConsumer();
+    const elsewhere = await t.createKey({ consumerId, scopes: ['companies:read'], allowedIps: ['10.0.0.0/8'] });
+    const readOnly = await t.createKey({ consumerId, scopes: ['companies:read'] });
+    expect((await t.callWith(elsewhere.key)).status).toBeGreaterThanOrEqual(400); // refused: we call from 127.0.0.1
+    expect((await t.callWith(readOnly.key, '/companies', { method: 'POST' })).status).toBe(403); // needs companies:write
+    t.clock.advance(5_000);
+    await t.gateway.flushUsage();
+    const rows = await t.gateway.db.query<{ id: string; last_used_at: Date | null }>('SELECT id, last_used_at FROM api_keys WHERE id = ANY($1)', [[elsewhere.id, readOnly.id]]);
+    expect(rows.map((r) => r.last_used_at)).toEqual([null, null]);
+
+    expect((await t.callWith(readOnly.key)).status).toBe(200); // the control: a request let through counts
+    await t.gateway.flushUsage();
+    const [used] = await t.gateway.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [readOnly.id]);
+    expect(used?.last_used_at).not.toBeNull();
+  });
+});
+
 describe('secrets at rest', () => {
   it('plants every key in requests, in every place a client might put one', async () => {
     for (const { key } of keys) {

@@ -1,18 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { spawnCli } from '../helpers/cli.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { BIN, spawnCli } from '../helpers/cli.js';
+
+vi.setConfig({ testTimeout: 150_000 }); // a real demo process, then the command a second time
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('portcullis demo (npm start)', () => {
   it('prints a curl command that works as printed, with certificate validation on, and stops cleanly', async () => {
-    const demo = spawnCli(['demo', '--port', '0', '--admin-port', '0', '--data-dir', join(dir, 'state')], { cwd: dir });
-    await demo.waitFor(/Press Ctrl-C to stop/, 30_000);
+    // No --data-dir: the default must be the demo's own folder, not the production dataDir.
+    const demo = spawnCli(['demo', '--port', '0', '--admin-port', '0'], { cwd: dir });
+    await demo.waitFor(/Press Ctrl-C to stop/, 90_000); // PGlite starts slowly on a loaded machine
     const [curl] = demo.output().match(/curl --cacert .*/) ?? [];
     expect(curl).toContain('--cacert');
     expect(curl).not.toMatch(/ -k\b|--insecure/);
@@ -24,6 +27,18 @@ describe('portcullis demo (npm start)', () => {
     const logLines = demo.output().split('\n').filter((line) => line.startsWith('{'));
     expect(logLines.length).toBeGreaterThan(0);
     for (const line of logLines) expect(line).not.toContain(key);
+
+    // The hint carries this demo's admin URL and state folder, and works as printed (npm exec finds the
+    // checkout's command; here the same command is run by path).
+    const admin = /admin:\s+(https:\/\/\S+)/.exec(demo.output())?.[1] as string;
+    const [hint] = demo.output().match(/npm exec --no -- portcullis keys list .*/) ?? [];
+    expect(hint).toBe(`npm exec --no -- portcullis keys list --admin-url ${admin} --data-dir .portcullis-demo`);
+    const listed = await promisify(execFile)(process.execPath, [BIN, ...(hint as string).split(' ').slice(5), '--json'], { cwd: dir });
+    expect((JSON.parse(listed.stdout) as { keys: { id: string; status: string }[] }).keys).toContainEqual(
+      expect.objectContaining({ id: key?.split('_')[1], status: 'active' }),
+    );
+    expect(existsSync(join(dir, '.portcullis-demo', 'admin.token'))).toBe(true);
+    expect(existsSync(join(dir, '.portcullis'))).toBe(false);
 
     demo.child.kill('SIGINT');
     expect(await demo.exit).toBe(0);
