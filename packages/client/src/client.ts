@@ -63,6 +63,8 @@ export interface ClientOptions {
   headers?: Readonly<Record<string, string>>;
   /** Largest response body accepted, bytes. Default 10 MiB. */
   maxResponseBytes?: number;
+  /** Connections per origin; further calls queue. Default 16. */
+  maxConnections?: number;
   /** For tests: time and randomness. */
   clock?: Clock;
   random?: () => number;
@@ -137,7 +139,11 @@ export function createClient(options: ClientOptions): Client {
     ...(options.allowAddresses ? { allowAddresses: options.allowAddresses } : {}),
   });
   policy.check(base);
-  const transport = createTransport(policy, { ca: options.ca, ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}) });
+  const transport = createTransport(policy, {
+    ca: options.ca,
+    ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+  });
   const retryDefaults = resolveRetry(options.retry);
   const timeout = requireTimeout(options.timeout ?? 30_000, 'timeout');
   const cache = options.cache ? new ResponseCache(options.cache, clock, redactor.remember) : undefined;

@@ -28,6 +28,8 @@ export interface TransportOptions {
   maxResponseBytes?: number;
   /** Redirects followed per request, each checked against the egress policy. */
   maxRedirects?: number;
+  /** Connections kept per origin; further calls queue. Default 16. */
+  maxConnections?: number;
 }
 
 export interface Transport {
@@ -48,6 +50,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'd
 export function createTransport(policy: EgressPolicy, options: TransportOptions = {}): Transport {
   const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
   const agent = new Agent({
+    connections: options.maxConnections ?? 16,
     connect: {
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
