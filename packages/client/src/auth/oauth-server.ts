@@ -112,6 +112,10 @@ export async function tokenRequest(session: OAuthSession, run: () => Promise<oau
     if (error instanceof oauth.ResponseBodyError) {
       throw new AuthError('token_request_failed', `The token endpoint ${host} refused the request (${error.status} ${error.error}).`, { cause: error });
     }
+    if (error instanceof oauth.WWWAuthenticateChallengeError) {
+      const code = error.cause[0]?.parameters.error ?? error.cause[0]?.scheme ?? 'unauthorized';
+      throw new AuthError('token_request_failed', `The token endpoint ${host} refused the request (${error.status} ${code}).`, { cause: error });
+    }
     throw new AuthError('token_request_failed', `The token response from ${host} is not usable.`, { cause: error });
   }
 }
