@@ -29,6 +29,9 @@ import { HostFlow } from './resilience/host-flow.js';
 import { createEgressPolicy, hostOf } from './transport/egress-policy.js';
 import { createTransport } from './transport/https-transport.js';
 
+/** One lock for every client of this process, so two clients sharing a refresh token take turns. */
+const processLock = inProcessLock();
+
 export interface ClientOptions {
   /** Where relative paths go, e.g. `https://api.example.com/v1`. https only. */
   baseUrl: string;
@@ -152,7 +155,7 @@ export function createClient(options: ClientOptions): Client {
     events,
     remember: redactor.remember,
     transport,
-    defaultLock: inProcessLock(),
+    defaultLock: processLock,
     fetch: async (url, init = {}) => {
       const response = await transport.send({
         method: init.method ?? 'GET',
