@@ -142,11 +142,10 @@ describe('401 and failures', () => {
 
   it('never loops: a second 401 after the refresh is returned as an HttpError', async () => {
     const { client } = ccClient();
-    server.handle; // (same server)
     await client.get('/data');
     valid.clear();
     const original = valid.add.bind(valid);
-    valid.add = (v: string) => valid; // new tokens are refused too
+    valid.add = () => valid; // new tokens are refused too
     const error = await client.get('/data').catch((e: unknown) => e);
     valid.add = original;
     expect(error).toBeInstanceOf(HttpError);

@@ -15,7 +15,9 @@ beforeEach(() => {
   server.seen.length = 0;
 });
 
-const reset: Handler = (req) => req.socket.destroy();
+const reset: Handler = (req) => {
+  req.socket.destroy();
+};
 
 describe('retries', () => {
   it('retries 502, 503 and 504 with full-jitter exponential backoff (base 100 ms), then succeeds', async () => {
