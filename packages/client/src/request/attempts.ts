@@ -86,16 +86,17 @@ export async function sendWithRetries(ctx: AttemptContext, call: LogicalCall): P
     if (ctx.signing) headers = signedHeaders(ctx.signing, method, url, headers, call.body, clock.now());
 
     let response: IncomingResponse;
+    const abort = attemptSignal(Math.max(1, call.deadline - clock.now()), call.signal);
     try {
-      const timeout = AbortSignal.timeout(Math.max(1, call.deadline - clock.now()));
-      const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-      response = await ctx.transport.send({ method, url, headers, body: call.body, signal });
+      response = await ctx.transport.send({ method, url, headers, body: call.body, signal: abort.signal });
     } catch (error) {
       if (error instanceof PolicyError || !(error instanceof ClientError)) throw error;
       breaker?.failure();
       if (!isRetryableTransportError(error) || !canRetry()) throw error;
       await backOff(fullJitter(retries, retry, ctx.random), (error as TransportError).reason ?? error.code);
       continue;
+    } finally {
+      abort.done();
     }
 
     const { status } = response;
@@ -129,6 +130,25 @@ export async function sendWithRetries(ctx: AttemptContext, call: LogicalCall): P
     flow.succeeded();
     return response;
   }
+}
+
+/**
+ * Aborts one attempt at the call's deadline or when the caller's signal fires. A plain controller and
+ * timer, cleared after the attempt: AbortSignal.timeout costs about ten times as much per call.
+ */
+function attemptSignal(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The call passed its deadline.', 'TimeoutError')), ms);
+  const forward = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  return {
+    signal: controller.signal,
+    done() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', forward);
+    },
+  };
 }
 
 /** Failures that the circuit breaker counts and that the fallback and stale-if-error may stand in for. */

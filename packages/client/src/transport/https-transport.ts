@@ -148,7 +148,8 @@ function transportFailure(error: unknown, url: URL): ClientError {
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof PolicyError) return cause;
   const code = errorCode(error);
-  if ((error as Error).name === 'AbortError' || code === 'UND_ERR_ABORTED') {
+  const name = (error as Error).name;
+  if (name === 'AbortError' || name === 'TimeoutError' || code === 'UND_ERR_ABORTED') {
     return new TransportError('timeout', `The request to ${hostOf(url)} was aborted (deadline or caller).`, { cause: error });
   }
   return new TransportError('transport_failed', `The request to ${hostOf(url)} failed (${code ?? 'unknown error'}).`, {

@@ -163,4 +163,16 @@ describe('retries', () => {
     expect(server.seen).toHaveLength(1);
     await client.close();
   });
+
+  it('aborts an attempt at the deadline with a typed timeout, and honours the caller\'s signal', async () => {
+    server.handle(() => {}); // never answers
+    const { client } = clientFor(server, { timeout: 200, circuitBreaker: false });
+    await expect(client.get('/slow')).rejects.toMatchObject({ name: 'TransportError', code: 'timeout' });
+    const controller = new AbortController();
+    const pending = client.get('/slow', { timeout: 10_000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ name: 'TransportError', code: 'timeout' });
+    server.handle(json(200, {}));
+    await client.close();
+  });
 });
