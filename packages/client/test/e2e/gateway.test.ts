@@ -17,7 +17,7 @@ beforeAll(async () => {
   gw = await startCredentialGateway(undefined, { freezeIntervals: true });
   const consumerId = await gw.createConsumer();
   key = (await gw.createKey({ consumerId, scopes: ['companies:read'] })).key;
-});
+}, 120_000); // a gateway start (embedded PGlite) is slow on a loaded machine
 afterAll(() => gw.stop());
 beforeEach(() => {
   gw.upstream.seen.length = 0;

@@ -31,9 +31,11 @@ export async function startOidcProvider(clients: OidcClient[], options: { tokenL
   const issuer = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
   const signing = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const providerKey = { ...(await webcrypto.subtle.exportKey('jwk', signing.privateKey)), kid: 'provider-1', alg: 'ES256', use: 'sig' };
+  // The provider signs with ES256 only, so clients must not ask for its RS256 default.
+  const algorithms = { id_token_signed_response_alg: 'ES256', introspection_signed_response_alg: 'ES256' };
   const provider = new Provider(issuer, {
     jwks: { keys: [providerKey as never] },
-    clients: clients.map((c) => ({ ...c, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' })),
+    clients: clients.map((c) => ({ ...algorithms, ...c, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' })),
     scopes: ['api:read'],
     features: { clientCredentials: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: false } },
     ttl: { ClientCredentials: options.tokenLifetime ?? 60 },
