@@ -29,6 +29,9 @@ import { HostFlow } from './resilience/host-flow.js';
 import { createEgressPolicy, hostOf } from './transport/egress-policy.js';
 import { createTransport } from './transport/https-transport.js';
 
+/** Hosts whose flow and circuit state a client keeps; the least recently added go first. */
+const MAX_TRACKED_HOSTS = 1000;
+
 /** One lock for every client of this process, so two clients sharing a refresh token take turns. */
 const processLock = inProcessLock();
 
@@ -183,6 +186,8 @@ export function createClient(options: ClientOptions): Client {
               ),
       };
       hosts.set(host, parts);
+      // Bounded: with `*.suffix` entries the set of hosts is open-ended (STYLE.md: bound what can grow).
+      if (hosts.size > MAX_TRACKED_HOSTS) hosts.delete(hosts.keys().next().value as string);
     }
     return parts;
   };
