@@ -164,7 +164,9 @@ export function createClient(options: ClientOptions): Client {
         method: init.method ?? 'GET',
         url: new URL(url),
         headers: Object.fromEntries(new Headers(init.headers).entries()),
-        body: init.body === undefined || init.body === null ? undefined : String(init.body),
+        body: fetchBody(init.body),
+        // A token endpoint that never answers must not hold every call forever.
+        signal: init.signal ?? AbortSignal.timeout(timeout),
       });
       return new Response(response.status === 204 ? null : new Uint8Array(response.body), { status: response.status, headers: response.headers });
     },
@@ -260,6 +262,14 @@ export function createClient(options: ClientOptions): Client {
     counters: events.counters,
     close: () => transport.close(),
   };
+}
+
+/** The bodies oauth4webapi sends: form parameters or JSON text. */
+function fetchBody(body: RequestInit['body']): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || body instanceof URLSearchParams) return String(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  throw new TypeError('token requests carry a string, URLSearchParams or bytes body');
 }
 
 function fromCache(entry: CachedResponse, stale: boolean): ClientResponse<unknown> {

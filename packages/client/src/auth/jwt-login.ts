@@ -7,6 +7,9 @@ import type { AuthFactory } from './strategy.js';
 import type { TokenGrant } from './token-manager.js';
 import { TokenManager } from './token-manager.js';
 
+/** A login endpoint that never answers must not hold every call forever. */
+const LOGIN_TIMEOUT_MS = 30_000;
+
 export interface JwtLoginOptions {
   /** The login endpoint, e.g. `https://api.example.com/auth/login`. */
   url: string;
@@ -46,6 +49,7 @@ export function jwtLogin(options: JwtLoginOptions): AuthFactory {
           url,
           headers: { 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify(body),
+          signal: AbortSignal.timeout(LOGIN_TIMEOUT_MS),
         });
         if (response.status < 200 || response.status > 299) {
           if (response.status === 401 || response.status === 403) runtime.events.emit('auth_failure', { host: url.host, status: response.status, strategy: 'jwtLogin' });

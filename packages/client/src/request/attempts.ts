@@ -102,6 +102,13 @@ export async function sendWithRetries(ctx: AttemptContext, call: LogicalCall): P
     const { status } = response;
     const limit = parseRateLimit(response.headers);
     const spentUntil = limit ? flow.observe(limit) : undefined;
+    const asked = retryAfterMs(response.headers, clock.now()) ?? (spentUntil === undefined ? undefined : spentUntil - clock.now());
+    if (status === 429 || spentUntil !== undefined) {
+      // A 429 or a spent quota pauses every call to this host, not only this one.
+      const retryAt = clock.now() + (asked ?? fullJitter(retries, retry, ctx.random));
+      flow.pause(retryAt);
+      events.emit('rate_limited', { host, retryAt, status });
+    }
     if (status === 401 && ctx.auth && applied) {
       events.emit('auth_failure', { host, status, strategy: ctx.auth.kind });
       if (!reauthenticated && (await ctx.auth.refused(applied))) {
@@ -114,13 +121,6 @@ export async function sendWithRetries(ctx: AttemptContext, call: LogicalCall): P
     else breaker?.success();
 
     if (retry.statuses.includes(status)) {
-      const asked = retryAfterMs(response.headers, clock.now()) ?? (spentUntil === undefined ? undefined : spentUntil - clock.now());
-      if (status === 429 || spentUntil !== undefined) {
-        // A 429 pauses every call to this host, not only this one.
-        const retryAt = clock.now() + (asked ?? fullJitter(retries, retry, ctx.random));
-        flow.pause(retryAt);
-        events.emit('rate_limited', { host, retryAt, status });
-      }
       const error = httpError(method, url, status, response.headers, response.body, ctx.redactor);
       if (!canRetry()) throw error;
       await backOff(asked ?? fullJitter(retries, retry, ctx.random), `status ${status}`);

@@ -193,4 +193,16 @@ describe('401 and failures', () => {
     expect(error.message).not.toContain(SECRET);
     await client.close();
   });
+
+  it('a token endpoint that never answers fails the call at its deadline, not never', async () => {
+    const hanging = await startTestServer(() => {}); // accepts the connection, never answers
+    const { client } = clientFor(server, {
+      timeout: 300,
+      auth: auth.clientCredentials({ tokenUrl: `${hanging.url}/token`, clientId: 'svc', clientSecret: SECRET }),
+    });
+    await expect(client.get('/data')).rejects.toMatchObject({ code: 'timeout' });
+    expect(client.counters.token_refresh_failed).toBe(1);
+    await client.close();
+    await hanging.close();
+  });
 });

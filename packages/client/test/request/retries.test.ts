@@ -142,6 +142,7 @@ describe('retries', () => {
     await client.get('/3'); // 2 left of a 10 s window: one call every 5 s
     await client.get('/4');
     expect(clock.sleeps).toEqual([5000, 5000]);
+    expect(client.counters.rate_limited).toBe(1);
     await client.close();
   });
 
