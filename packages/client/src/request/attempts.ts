@@ -60,7 +60,8 @@ export async function sendWithRetries(ctx: AttemptContext, call: LogicalCall): P
   /** Waits `delayMs` before the next attempt, or fails now when that would pass the deadline. */
   const backOff = async (delayMs: number, reason: string): Promise<void> => {
     const retryAt = clock.now() + delayMs;
-    if (retryAt > call.deadline) {
+    // Waiting until the deadline itself would leave no time to send: that fails fast too.
+    if (retryAt >= call.deadline) {
       throw new TransportError('deadline_exceeded', `${method} ${host}: the next attempt (in ${delayMs} ms) would pass the call's deadline.`, { retryAt });
     }
     retries++;
@@ -76,7 +77,7 @@ export async function sendWithRetries(ctx: AttemptContext, call: LogicalCall): P
       throw new TransportError('circuit_open', `The circuit for ${host} is open after repeated failures.`, { retryAt: refusedUntil });
     }
     const startAt = flow.reserve();
-    if (startAt > call.deadline) {
+    if (startAt >= call.deadline) {
       throw new TransportError('deadline_exceeded', `${host} is paused (rate limited) beyond the call's deadline.`, { retryAt: startAt });
     }
     if (startAt > clock.now()) await clock.sleep(startAt - clock.now(), call.signal);
