@@ -12,7 +12,8 @@ export interface OAuthClientOptions {
   tokenUrl?: string;
   /** The authorization server's issuer identifier; its metadata also says whether it offers DPoP. */
   issuer?: string;
-  clientId: string;
+  /** Typed to accept `process.env.X` as it is: an unset value fails at construction, naming the option. */
+  clientId: string | undefined;
   /** `client_secret_basic` (RFC 6749 §2.3.1). */
   clientSecret?: SecretInput;
   /** `private_key_jwt` (RFC 7523): a WebCrypto private key, with the `kid` the server knows it by. */

@@ -32,7 +32,7 @@ export async function startOidcProvider(clients: OidcClient[], options: { tokenL
   const signing = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const providerKey = { ...(await webcrypto.subtle.exportKey('jwk', signing.privateKey)), kid: 'provider-1', alg: 'ES256', use: 'sig' };
   // The provider signs with ES256 only, so clients must not ask for its RS256 default.
-  const algorithms = { id_token_signed_response_alg: 'ES256', introspection_signed_response_alg: 'ES256' };
+  const algorithms = { id_token_signed_response_alg: 'ES256', introspection_signed_response_alg: 'ES256' } as const;
   const provider = new Provider(issuer, {
     jwks: { keys: [providerKey as never] },
     clients: clients.map((c) => ({ ...algorithms, ...c, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' })),

@@ -121,3 +121,28 @@ describe('TLS', () => {
     await new Promise((resolve) => old.close(resolve));
   });
 });
+
+describe('DNS rebinding and redirect loops', () => {
+  it('checks the addresses of every connection: a name that turns into 127.0.0.1 on a later lookup is refused', async () => {
+    const answers = ['93.184.216.34', '127.0.0.1'];
+    const resolver = ((_host: string, _options: unknown, callback: (err: null, addresses: { address: string; family: number }[]) => void) =>
+      callback(null, [{ address: answers.shift() ?? '127.0.0.1', family: 4 }])) as unknown as Parameters<typeof createEgressPolicy>[1];
+    const policy = createEgressPolicy({ allowedHosts: ['rebind.example'] }, resolver);
+    const lookup = (): Promise<unknown> =>
+      new Promise((resolve, reject) => policy.lookup('rebind.example', {}, (err, address) => (err ? reject(err) : resolve(address))));
+    await expect(lookup()).resolves.toBe('93.184.216.34');
+    await expect(lookup()).rejects.toMatchObject({ name: 'PolicyError', code: 'address_not_allowed' });
+  });
+
+  it('stops a redirect loop with a typed error', async () => {
+    const loop = await startTestServer((req, res) => {
+      res.writeHead(302, { location: '/again' });
+      res.end();
+    });
+    const api = createClient({ baseUrl: loop.url, allowedHosts: ['127.0.0.1'], allowAddresses: LOOPBACK, ca: loop.ca });
+    await expect(api.get('/start')).rejects.toMatchObject({ name: 'TransportError', code: 'too_many_redirects' });
+    expect(loop.seen).toHaveLength(6);
+    await api.close();
+    await loop.close();
+  });
+});
