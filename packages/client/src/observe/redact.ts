@@ -1,3 +1,5 @@
+import { findCredentials } from '@portcullis/protocol';
+
 /**
  * Redaction for everything the client logs or puts in an error: by field or header name
  * (case-insensitive, at any depth) and by value (every secret the client holds, wherever it appears:
@@ -56,10 +58,14 @@ export class Redactor {
     return this.names.has(name.toLowerCase());
   }
 
-  /** Masks every remembered secret inside a string. */
+  /**
+   * Masks every remembered secret inside a string, and any Portcullis credential found by its format
+   * (a key or secret the client does not hold, e.g. echoed by a server, is still a secret).
+   */
   text(input: string): string {
     let out = input;
     for (const value of this.values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+    for (const found of findCredentials(out)) out = out.split(found.value).join(REDACTED);
     return out;
   }
 

@@ -1,3 +1,4 @@
+import { generateCredential } from '@portcullis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED, auth } from '../../src/index.js';
 import { Redactor } from '../../src/observe/redact.js';
@@ -31,6 +32,11 @@ describe('redaction', () => {
       encoded: `q=${REDACTED}`,
       Refresh_Token: REDACTED,
     });
+  });
+
+  it('masks a Portcullis credential found by its format even when the client does not hold it', () => {
+    const stranger = generateCredential('apiKey').value;
+    expect(new Redactor().value({ note: `leaked:${stranger}.` })).toEqual({ note: `leaked:${REDACTED}.` });
   });
 
   it('logs of a client holding a planted key contain it nowhere: not from URLs, errors or bodies', async () => {
