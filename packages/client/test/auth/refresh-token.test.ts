@@ -169,7 +169,7 @@ describe.skipIf(!redisUrl)('redisLock', () => {
       await new Promise<void>((resolve) => (release = resolve));
       order.push('a:end');
     });
-    await new Promise((r) => setTimeout(r, 30));
+    while (order.length === 0) await new Promise((r) => setTimeout(r, 5));
     const second = lockB.withLock('k', async () => {
       order.push('b');
     });

@@ -56,7 +56,8 @@ function ccClient(clock = new FakeClock()) {
   });
 }
 
-describe('token acquisition and refresh', () => {
+// Up to 100 concurrent TLS calls per test: give a loaded machine room.
+describe('token acquisition and refresh', { timeout: 90_000 }, () => {
   it('single flight: 100 concurrent calls cause exactly one token request', async () => {
     const { client } = ccClient();
     const results = await Promise.all(Array.from({ length: 100 }, () => client.get('/data')));
@@ -128,7 +129,7 @@ describe('token acquisition and refresh', () => {
   });
 });
 
-describe('401 and failures', () => {
+describe('401 and failures', { timeout: 90_000 }, () => {
   it('a 401 triggers one coalesced refresh and one retry for all the calls it refused', async () => {
     const { client } = ccClient();
     await client.get('/data');
