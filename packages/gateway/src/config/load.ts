@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { PortcullisError } from '../lib/errors.js';
 import type { ConfigErrorCode } from '../lib/errors.js';
 import { exampleFor } from './examples.js';
-import { configSchema } from './schema.js';
+import { configSchema, REDIS_DEFAULTS } from './schema.js';
 import type { ParsedConfig } from './schema.js';
 
 /** A configuration that cannot be used. The message names the key, what is wrong and an example. */
@@ -64,7 +64,7 @@ export function validateConfig(input: unknown, source: string, baseDir: string, 
   });
   // Connection strings with passwords may only come from the environment (CONTRACT §2).
   if (env.PORTCULLIS_DATABASE_URL) config.database = { url: env.PORTCULLIS_DATABASE_URL };
-  if (env.PORTCULLIS_REDIS_URL) config.redis = { url: env.PORTCULLIS_REDIS_URL };
+  if (env.PORTCULLIS_REDIS_URL) config.redis = { ...REDIS_DEFAULTS, ...config.redis, url: env.PORTCULLIS_REDIS_URL };
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze({ ...config, source });
 }

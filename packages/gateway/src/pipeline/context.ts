@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import type { IpRange } from '../http/ip-ranges.js';
 import type { CompiledRoute } from './route.js';
 
@@ -29,4 +30,8 @@ export interface RequestContext {
   query: string;
   route: CompiledRoute | undefined;
   principal: Principal | undefined;
+  /** Name/value pairs a stage adds to a successful response (e.g. RateLimit). */
+  responseHeaders: string[] | undefined;
+  /** A check on the request body as it streams to the upstream (e.g. Content-Digest); it errors with BodyRefused. */
+  bodyTransform: Transform | undefined;
 }

@@ -20,9 +20,20 @@ import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
 import { createAuthorizeStage } from '../pipeline/authorize.js';
 import { createDataPlaneHandler } from '../pipeline/data-plane.js';
-import type { Stage } from '../pipeline/data-plane.js';
 import { createUpstreams } from '../pipeline/forward.js';
 import { compileRoutes } from '../pipeline/route.js';
+import { createAuthGuard } from '../pipeline/brute-force.js';
+import type { BlockEvent } from '../pipeline/brute-force.js';
+import { createSignatureStages } from '../pipeline/signature.js';
+import { appendAudit } from '../observe/audit.js';
+import { createStageCompiler } from '../pipeline/stages.js';
+import { SigningKeyResolver } from '../credentials/signing-keys.js';
+import { createMemoryNonceStore, createRedisNonceStore } from '../state/nonce-store.js';
+import type { NonceStore } from '../state/nonce-store.js';
+import { createMemoryRateLimitStore, createRedisRateLimitStore } from '../state/rate-limit-store.js';
+import type { RateLimitStore } from '../state/rate-limit-store.js';
+import { connectRedis } from '../state/redis.js';
+import type { RedisConnection } from '../state/redis.js';
 import { createInProcessChangeBus } from '../state/change-bus.js';
 import { createPostgresChangeBus } from '../state/postgres-change-bus.js';
 import { systemClock } from '../state/clock.js';
@@ -112,7 +123,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keyring = await Keyring.open(db, masterKeys.keys);
   await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
-  if (config.redis) logger.warn('redis.url is set but not used yet: change events travel over PostgreSQL; rate limits and nonces arrive with traffic policies');
+  const redis = config.redis ? await connectRedis(config.redis.url, config.redis.keyPrefix, logger) : undefined;
+  const { rateLimits, nonces } = traffic(config, redis, metrics, logger);
   const bus = config.database ? await createPostgresChangeBus({ url: config.database.url, logger }) : createInProcessChangeBus();
   // A rotation at another instance (or events missed while the bus reconnected): re-read the active data key.
   bus.subscribe((event) => {
@@ -121,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
   const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
+  const signingKeys = new SigningKeyResolver(db, keyring, bus);
   const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
   lastUsed.start();
   const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
@@ -128,18 +141,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let draining = false;
   const ready = async () => !draining && (await db.ping());
+  // Redis down is reported, not fatal: the insurance limiter holds the limits meanwhile (docs/rate-limits.md).
+  const dependencies = async (): Promise<Record<string, 'up' | 'down'>> => (redis ? { redis: (await redis.ping()) ? 'up' : 'down' } : {});
+  const routes = compileRoutes(config.services);
   const upstreams = createUpstreams(config.services);
-  const stages: Stage[] = [createAuthenticateStage({ verifier, clock, lastUsed, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
+  const stagesFor = createStageCompiler({
+    services: config.services,
+    routes,
+    rateLimits,
+    metrics,
+    authenticate: createAuthenticateStage({
+      verifier, clock, lastUsed, metrics, logger,
+      guard: createAuthGuard({ policy: config.bruteForce, store: rateLimits, metrics, logger, clock, onBlock: (event) => auditBlock(db, event, clock, logger) }),
+    }),
+    authorize: createAuthorizeStage({ metrics, logger, refusals }),
+    signature: createSignatureStages({ keys: signingKeys, nonces, clock, metrics, logger }),
+  });
   const dataPlane = createDataPlaneHandler({
-    routes: compileRoutes(config.services),
+    routes,
     upstreams,
     limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
     trustedProxies: config.trustedProxies,
     logger,
     metrics,
     accessLog: config.log.access,
-    stages,
+    stagesFor,
     ready,
+    dependencies,
     isDraining: () => draining,
   });
   const listenerLimits = {
@@ -180,7 +208,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await lastUsed.close();
     await refusals.close();
     verifier.close();
+    signingKeys.close();
     await bus.close();
+    await redis?.close();
     await db.close();
     logger.info('gateway stopped');
     logger.flush();
@@ -201,4 +231,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * Rate-limit and nonce state: in process for one instance, Redis for many. Each decision the insurance
+ * limiter takes is counted; the log line is written at most every 10 s so an outage does not flood it.
+ */
+function traffic(config: Config, redis: RedisConnection | undefined, metrics: Metrics, logger: Logger): { rateLimits: RateLimitStore; nonces: NonceStore } {
+  if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
+  const instances = config.redis.instances;
+  let lastLog = 0;
+  const rateLimits = createRedisRateLimitStore(redis, instances, {
+    onInsurance(limit, error) {
+      metrics.rateLimitInsurance.inc();
+      if (Date.now() - lastLog < 10_000) return;
+      lastLog = Date.now();
+      logger.warn({ limit, instances, err: { message: (error as Error)?.message } }, 'redis failed: rate limits enforced in process at this instance\'s share (limit / redis.instances)');
+    },
+  });
+  return { rateLimits, nonces: createRedisNonceStore(redis) };
+}
+
+/** A brute-force block is a security event: it goes to the audit log (off the request path). */
+function auditBlock(db: Database, event: BlockEvent, clock: Clock, logger: Logger): void {
+  const entry = { actor: 'system', action: 'auth.block', target: `${event.kind}:${event.subject}`, detail: { failures: event.failures, blockSeconds: event.blockSeconds } };
+  db.transaction((tx) => appendAudit(tx, entry, new Date(clock()))).catch((error: unknown) => {
+    logger.error({ err: { message: (error as Error).message }, target: entry.target }, 'could not audit a brute-force block');
+  });
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +100,29 @@ describe('portcullis consumers and keys', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^pck_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}\n/);
     expect(stdout).toContain('shown once');
+  });
+});
+
+describe('portcullis signing-secrets and public-keys', () => {
+  it('creates an hmac-sha256 signing secret, shown once', async () => {
+    const consumer = await json<{ id: string }>('consumers', 'create', '--name', 'signer-co');
+    const created = await json<{ keyId: string; algorithm: string; secret: string; consumerId: string }>('signing-secrets', 'create', '--consumer', consumer.id);
+    expect(created).toMatchObject({ algorithm: 'hmac-sha256', consumerId: consumer.id });
+    expect(created.keyId).toMatch(/^psk_[0-9A-Za-z]{16}$/);
+    expect(Buffer.from(created.secret, 'base64url')).toHaveLength(32);
+    const human = await runCli(['signing-secrets', 'create', '--consumer', consumer.id, ...common]);
+    expect(human.stdout).toContain('shown once');
+  });
+
+  it('registers an Ed25519 public JWK from a file, and names the flag when the file is wrong', async () => {
+    const consumer = await json<{ id: string }>('consumers', 'create', '--name', 'ed-co');
+    const file = join(t.dataDir, 'ed.jwk');
+    writeFileSync(file, JSON.stringify(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' })));
+    const added = await json<{ keyId: string; algorithm: string }>('public-keys', 'add', '--consumer', consumer.id, '--jwk', file);
+    expect(added.algorithm).toBe('ed25519');
+    const missing = await runCli(['public-keys', 'add', '--consumer', consumer.id, '--jwk', join(t.dataDir, 'nope.jwk'), ...common, '--json']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('--jwk');
+    expect(missing.stdout).toBe('');
   });
 });

@@ -46,7 +46,7 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
           `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
         );
         expect(tables.map((t) => t.table_name)).toEqual([
-          'admin_tokens', 'api_keys', 'audit_events', 'consumers', 'data_keys', 'schema_migrations',
+          'admin_tokens', 'api_keys', 'audit_events', 'consumers', 'data_keys', 'schema_migrations', 'signing_keys',
         ]);
       });
 
