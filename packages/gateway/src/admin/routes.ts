@@ -10,6 +10,7 @@ import { describeConsumer, describeKey } from '../credentials/model.js';
 import { listApiKeys } from '../credentials/repository.js';
 import { findApiKeyByValue, getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
 import { rotateApiKey } from '../credentials/rotate-key.js';
+import { addPublicKey, createSigningSecret, parseEd25519Jwk } from '../credentials/signing-keys.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { rotateKeyring } from '../crypto/rotate-keyring.js';
 import type { AdminIdentity, AdminRole } from './admin-tokens.js';
@@ -60,6 +61,22 @@ const createKeyBody = z.strictObject({
 // A zero grace cuts a leaked key over at once; a lifetime of zero would make a key that never works.
 const rotateBody = z.strictObject({ grace: durationSchema('24h', { allowZero: true }).optional() });
 const lookupBody = z.strictObject({ key: z.string().min(1).max(200) });
+const publicKeyBody = z.strictObject({
+  jwk: z.unknown().transform((jwk, ctx) => {
+    const parsed = parseEd25519Jwk(jwk);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    }
+    return parsed.jwk;
+  }),
+});
+const signingKeyView = (record: { id: string; consumerId: string; algorithm: string; createdAt: Date }) => ({
+  keyId: record.id,
+  consumerId: record.consumerId,
+  algorithm: record.algorithm,
+  createdAt: record.createdAt.toISOString(),
+});
 
 /** The admin API (CONTRACT §5), one entry per operation. */
 export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[] {
@@ -157,6 +174,23 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring): AdminRoute[
       method: 'POST',
       pattern: new RegExp(`^/admin/v1/keys/${ID}/revoke$`),
       handle: async ({ params, admin }) => ({ status: 200, body: await key(await revokeApiKey(deps, admin.tokenId, keyId(params[0]))) }),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/admin/v1/consumers/${ID}/signing-secrets$`),
+      handle: async ({ params, admin }) => {
+        // The secret is in this response only: it is stored sealed and never shown again.
+        const created = await createSigningSecret(deps, keyring, admin.tokenId, params[0] as string);
+        return { status: 201, body: { ...signingKeyView(created.record), secret: created.secret } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/admin/v1/consumers/${ID}/public-keys$`),
+      handle: async ({ req, params, admin }) => {
+        const body = await readJson(req, publicKeyBody);
+        return { status: 201, body: signingKeyView(await addPublicKey(deps, admin.tokenId, params[0] as string, body.jwk)) };
+      },
     },
     {
       method: 'POST',

@@ -8,6 +8,7 @@ import { registerCheckCommand } from './check-command.js';
 import { registerIncidentCommand } from './incident-command.js';
 import { registerScanCommand } from './scan-command.js';
 import { registerServerCommands } from './server-commands.js';
+import { registerSigningCommands } from './signing-commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerConsumerCommands(program);
   registerKeyCommands(program);
+  registerSigningCommands(program);
   registerAuditCommands(program);
   registerScanCommand(program);
   registerIncidentCommand(program);

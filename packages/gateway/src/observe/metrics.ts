@@ -57,6 +57,29 @@ export function createMetrics() {
       labelNames: ['service', 'kind'] as const,
       registers: [registry],
     }),
+    rateLimited: new Counter({
+      name: 'portcullis_rate_limited_total',
+      help: 'Requests refused with 429 by a rate limit, by service and subject (consumer or ip)',
+      labelNames: ['service', 'subject'] as const,
+      registers: [registry],
+    }),
+    rateLimitInsurance: new Counter({
+      name: 'portcullis_rate_limit_insurance_total',
+      help: 'Rate-limit decisions taken by the in-process insurance limiter because Redis failed',
+      registers: [registry],
+    }),
+    bruteForceBlocks: new Counter({
+      name: 'portcullis_brute_force_blocks_total',
+      help: 'Client IPs and credential ids blocked after repeated authentication failures',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    signatureFailures: new Counter({
+      name: 'portcullis_signature_failures_total',
+      help: 'Refused request signatures by internal reason (never exposed to clients)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     queueDropped: new Counter({
       name: 'portcullis_queue_dropped_total',
       help: 'Records dropped because a background queue was full (the request was not blocked)',

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseCredential } from '@portcullis/protocol';
 import type { KeyVerification, KeyVerifier } from '../credentials/verify-key.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -8,6 +9,7 @@ import type { Stage } from './data-plane.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import { INVALID_CREDENTIAL, MISSING_CREDENTIAL } from './refusals.js';
+import type { AuthGuard } from './brute-force.js';
 
 const AMBIGUOUS: Problem = problem('bad-request', 'Send one credential: Authorization or X-API-Key, not two different ones.');
 const UNAVAILABLE: Problem = problem('unavailable');
@@ -35,13 +37,20 @@ export interface AuthenticateOptions {
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Brute-force defence: blocked clients are refused before the lookup, failures counted after it. */
+  readonly guard?: AuthGuard;
+}
+
+/** The id part of a well-formed credential, the subject of per-credential failure counts. */
+function credentialIdOf(value: string): string | undefined {
+  const parsed = parseCredential(value);
+  return parsed.ok ? parsed.credential.id : undefined;
 }
 
 export function createAuthenticateStage(options: AuthenticateOptions): Stage {
-  const { verifier, clock, metrics, logger } = options;
+  const { verifier, clock, metrics, logger, guard } = options;
   // Not async: a public route must not pay for a promise.
   return function authenticate(req: IncomingMessage, ctx: RequestContext): Problem | undefined | Promise<Problem | undefined> {
-    if (ctx.route?.public) return undefined;
     const credential = extractCredential(req);
     if (credential === undefined) {
       metrics.authFailures.inc({ reason: 'missing' });
@@ -51,8 +60,13 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       metrics.authFailures.inc({ reason: 'malformed' });
       return credential;
     }
+    const blocked = guard?.admit(ctx);
+    if (blocked) return blocked;
     const result = verifier.verify(credential);
-    return result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx);
+    const settled = result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx);
+    if (!guard) return settled;
+    const countFailure = (refusal: Problem | undefined) => (refusal === INVALID_CREDENTIAL ? guard.refused(ctx, credentialIdOf(credential), refusal) : refusal);
+    return settled instanceof Promise ? settled.then(countFailure) : countFailure(settled);
   };
 
   /** Turns a verification into a refusal, or into the request's principal. */

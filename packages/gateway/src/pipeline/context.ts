@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import type { IpRange } from '../http/ip-ranges.js';
 import type { RequestSpan } from '../observe/tracing.js';
 import type { CompiledRoute } from './route.js';
@@ -34,4 +35,8 @@ export interface RequestContext {
   upstreamMs?: number;
   /** This request's trace span (W3C traceparent to the upstream). */
   span?: RequestSpan;
+  /** Name/value pairs a stage adds to a successful response (e.g. RateLimit). */
+  responseHeaders: string[] | undefined;
+  /** A check on the request body as it streams to the upstream (e.g. Content-Digest); it errors with BodyRefused. */
+  bodyTransform: Transform | undefined;
 }

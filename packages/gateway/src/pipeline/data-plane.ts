@@ -31,11 +31,16 @@ export interface DataPlaneOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly accessLog: boolean;
-  /** identify -> route -> [these, in order: authenticate, authorize, ...] -> forward */
-  readonly stages: readonly Stage[];
+  /**
+   * identify -> route -> [the route's stages, in order] -> forward. Called once per route at start, so a
+   * public route simply has no authentication stage (as fastify compiles hooks per route).
+   */
+  readonly stagesFor: (route: CompiledRoute) => readonly Stage[];
   /** Called once a request has passed every stage, just before it is forwarded (e.g. to record a key's use). */
   readonly admitted?: (ctx: RequestContext) => void;
   readonly ready: () => Promise<boolean>;
+  /** Optional dependencies reported by /readyz without failing it, e.g. `{ redis: 'down' }`. */
+  readonly dependencies?: () => Promise<Readonly<Record<string, 'up' | 'down'>>>;
   readonly isDraining: () => boolean;
   /** Receives every finished request's record (metrics, access records, anomaly rules); must not block. */
   readonly onFinish?: (record: Omit<AccessRecord, 'at'>) => void;
@@ -53,7 +58,11 @@ function identityHeaders(ctx: RequestContext): string[] {
 
 export function createDataPlaneHandler(options: DataPlaneOptions) {
   const resolveClientIp = createClientIpResolver(options.trustedProxies);
-  const { logger, metrics, routes, upstreams, limits, stages } = options;
+  const { logger, metrics, routes, upstreams, limits } = options;
+  const compiled = new Map(routes.map((route) => [route, options.stagesFor(route)] as const));
+  const routeLimits = new Map(
+    routes.map((route) => [route, route.limits.maxBodyBytes === undefined ? limits : { ...limits, maxBodyBytes: Math.min(limits.maxBodyBytes, route.limits.maxBodyBytes) }] as const),
+  );
   const tracer = options.tracer ?? propagatingTracer;
 
   // prom-client hashes label objects on every inc(); the children are looked up once instead.
@@ -93,21 +102,22 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
 
   async function health(res: ServerResponse, ctx: RequestContext, ready: boolean): Promise<void> {
     const ok = ready ? await options.ready() : true;
-    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable' });
+    const dependencies = ready && options.dependencies ? await options.dependencies() : {};
+    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...dependencies });
     res.writeHead(ok ? 200 : 503, [...baseHeaders(ctx.id), 'content-type', 'application/json', 'cache-control', 'no-store']);
     res.end(body);
   }
 
   async function runStages(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-    for (const stage of stages) {
+    const route = ctx.route as CompiledRoute;
+    for (const stage of compiled.get(route) as readonly Stage[]) {
       let refusal = stage(req, ctx);
       if (refusal instanceof Promise) refusal = await refusal;
       if (refusal) return refuse(req, res, ctx, refusal);
     }
     options.admitted?.(ctx);
-    const route = ctx.route as CompiledRoute;
     const forwardedAt = performance.now();
-    const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, limits, identityHeaders(ctx));
+    const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, routeLimits.get(route) as ForwardLimits, identityHeaders(ctx));
     ctx.upstreamMs = performance.now() - forwardedAt;
     if ('clientGone' in outcome) {
       logger.debug({ requestId: ctx.id }, 'client closed the connection before the response was complete');

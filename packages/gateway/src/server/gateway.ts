@@ -22,9 +22,20 @@ import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
 import { createAuthorizeStage } from '../pipeline/authorize.js';
 import { createDataPlaneHandler } from '../pipeline/data-plane.js';
-import type { Stage } from '../pipeline/data-plane.js';
 import { createUpstreams } from '../pipeline/forward.js';
 import { compileRoutes } from '../pipeline/route.js';
+import { createAuthGuard } from '../pipeline/brute-force.js';
+import type { BlockEvent } from '../pipeline/brute-force.js';
+import { createSignatureStages } from '../pipeline/signature.js';
+import { appendAudit } from '../observe/audit.js';
+import { createStageCompiler } from '../pipeline/stages.js';
+import { SigningKeyResolver } from '../credentials/signing-keys.js';
+import { createMemoryNonceStore, createRedisNonceStore } from '../state/nonce-store.js';
+import type { NonceStore } from '../state/nonce-store.js';
+import { createMemoryRateLimitStore, createRedisRateLimitStore } from '../state/rate-limit-store.js';
+import type { RateLimitStore } from '../state/rate-limit-store.js';
+import { connectRedis } from '../state/redis.js';
+import type { RedisConnection } from '../state/redis.js';
 import { createInProcessChangeBus } from '../state/change-bus.js';
 import { createPostgresChangeBus } from '../state/postgres-change-bus.js';
 import { systemClock } from '../state/clock.js';
@@ -182,7 +193,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const keyring = await Keyring.open(db, masterKeys.keys);
     await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
-    if (config.redis) logger.warn('redis.url is set but not used yet: change events travel over PostgreSQL; rate limits and nonces arrive with traffic policies');
+    const redis = config.redis ? await connectRedis(config.redis.url, config.redis.keyPrefix, logger) : undefined;
+    const { rateLimits, nonces } = traffic(config, redis, metrics, logger);
     const bus = config.database
       ? await createPostgresChangeBus({ url: config.database.url, logger })
       : createInProcessChangeBus();
@@ -193,6 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
     const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
+    const signingKeys = new SigningKeyResolver(db, keyring, bus);
     const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db as Database, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
     lastUsed.start();
     const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
@@ -201,17 +214,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     let draining = false;
     const ready = async () => !draining && (await (db as Database).ping());
+    // Redis down is reported, not fatal: the insurance limiter holds the limits meanwhile (docs/rate-limits.md).
+    const dependencies = async (): Promise<Record<string, 'up' | 'down'>> => (redis ? { redis: (await redis.ping()) ? 'up' : 'down' } : {});
+    const routes = compileRoutes(config.services);
     const upstreams = createUpstreams(config.services);
-    const stages: Stage[] = [createAuthenticateStage({ verifier, clock, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
+    const openDatabase_ = db;
+    const stagesFor = createStageCompiler({
+      services: config.services,
+      routes,
+      rateLimits,
+      metrics,
+      authenticate: createAuthenticateStage({
+        verifier, clock, metrics, logger,
+        guard: createAuthGuard({ policy: config.bruteForce, store: rateLimits, metrics, logger, clock, onBlock: (event) => auditBlock(openDatabase_, event, clock, logger) }),
+      }),
+      authorize: createAuthorizeStage({ metrics, logger, refusals }),
+      signature: createSignatureStages({ keys: signingKeys, nonces, clock, metrics, logger }),
+    });
     handleData = createDataPlaneHandler({
-      routes: compileRoutes(config.services),
+      routes,
       upstreams,
       limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
       trustedProxies: config.trustedProxies,
       logger,
       metrics,
       accessLog: config.log.access,
-      stages,
+      stagesFor,
+      dependencies,
       // A use is a request let through by every stage; a refused one (a 403 from an allow-list) is not.
       admitted: (ctx) => {
         if (ctx.principal?.credentialKind === 'api-key') lastUsed.touch(ctx.principal.credentialId, clock());
@@ -245,7 +274,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await refusals.close();
       await operations.close();
       verifier.close();
+      signingKeys.close();
       await bus.close();
+      await redis?.close();
       await openDb.close();
       logger.info('gateway stopped');
       logger.flush();
@@ -272,4 +303,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await db?.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Rate-limit and nonce state: in process for one instance, Redis for many. Each decision the insurance
+ * limiter takes is counted; the log line is written at most every 10 s so an outage does not flood it.
+ */
+function traffic(config: Config, redis: RedisConnection | undefined, metrics: Metrics, logger: Logger): { rateLimits: RateLimitStore; nonces: NonceStore } {
+  if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
+  const instances = config.redis.instances;
+  let lastLog = 0;
+  const rateLimits = createRedisRateLimitStore(redis, instances, {
+    onInsurance(limit, error) {
+      metrics.rateLimitInsurance.inc();
+      if (Date.now() - lastLog < 10_000) return;
+      lastLog = Date.now();
+      logger.warn({ limit, instances, err: { message: (error as Error)?.message } }, 'redis failed: rate limits enforced in process at this instance\'s share (limit / redis.instances)');
+    },
+  });
+  return { rateLimits, nonces: createRedisNonceStore(redis) };
+}
+
+/** A brute-force block is a security event: it goes to the audit log (off the request path). */
+function auditBlock(db: Database, event: BlockEvent, clock: Clock, logger: Logger): void {
+  const entry = { actor: 'system', action: 'auth.block', target: `${event.kind}:${event.subject}`, detail: { failures: event.failures, blockSeconds: event.blockSeconds } };
+  db.transaction((tx) => appendAudit(tx, entry, new Date(clock()))).catch((error: unknown) => {
+    logger.error({ err: { message: (error as Error).message }, target: entry.target }, 'could not audit a brute-force block');
+  });
 }

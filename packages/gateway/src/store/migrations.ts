@@ -74,4 +74,20 @@ CREATE TABLE key_networks (
 );
 `,
   },
+  {
+    id: '0003_signing_keys',
+    sql: `
+CREATE TABLE signing_keys (
+  id text PRIMARY KEY,                       -- the keyid a client puts in Signature-Input (RFC 9421)
+  consumer_id text NOT NULL REFERENCES consumers(id),
+  algorithm text NOT NULL CHECK (algorithm IN ('hmac-sha256', 'ed25519')),
+  secret_sealed text,                        -- hmac-sha256: the shared secret, sealed by the keyring
+  public_jwk jsonb,                          -- ed25519: the public key the consumer registered
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz,
+  CHECK ((algorithm = 'hmac-sha256') = (secret_sealed IS NOT NULL) AND (algorithm = 'ed25519') = (public_jwk IS NOT NULL))
+);
+CREATE INDEX signing_keys_consumer_idx ON signing_keys (consumer_id);
+`,
+  },
 ];

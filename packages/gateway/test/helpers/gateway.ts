@@ -71,7 +71,10 @@ export async function startTestGateway(
 /** The one way tests start a gateway: a temp dataDir, ephemeral ports, tls: auto, captured logs. */
 async function launch(input: Partial<ConfigInput>, env: NodeJS.ProcessEnv, options: TestGatewayOptions & StartOptions) {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
-  const config = validateConfig({ listen: { port: 0 }, admin: { port: 0 }, tls: 'auto', dataDir, ...input }, 'test', dataDir, env);
+  // Most tests send many bad credentials from one address on purpose: brute-force blocking stays out of
+  // their way unless a test configures it (test/pipeline/brute-force.test.ts).
+  const bruteForce = { ipFailures: 100_000, credentialFailures: 100_000, slowAfter: 100_000 };
+  const config = validateConfig({ listen: { port: 0 }, admin: { port: 0 }, tls: 'auto', dataDir, bruteForce, ...input }, 'test', dataDir, env);
   const logs = captureLogs();
   if (options.freezeIntervals) vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   let gateway: Gateway;

@@ -47,7 +47,7 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
         );
         expect(tables.map((t) => t.table_name)).toEqual([
           'access_records', 'admin_tokens', 'alerts', 'api_keys', 'audit_events', 'audit_head', 'consumers', 'data_keys',
-          'key_networks', 'schema_migrations',
+          'key_networks', 'schema_migrations', 'signing_keys',
         ]);
       });
 
