@@ -63,6 +63,26 @@ export const rows = [
     upstream: 'http-upstream',
     options: { routes: [{ match: 'GET /companies/*', scopes: ['companies:read'] }], setup: './setup-access-token.js' },
   },
+  {
+    id: 'r',
+    label: 'Portcullis, rate-limited key',
+    description: 'Row h plus a per-consumer rate limit (in process, high enough never to refuse): one limiter decision and RateLimit headers per request.',
+    target: 'gateway',
+    upstream: 'http-upstream',
+    options: {
+      routes: [{ match: 'GET /companies/*', scopes: ['companies:read'] }],
+      service: { rateLimit: { requests: 1_000_000_000, per: '1m' } },
+      setup: './setup-api-key.js',
+    },
+  },
+  {
+    id: 's',
+    label: 'Portcullis, signed request',
+    description: 'Row h plus an RFC 9421 hmac-sha256 signature (fresh nonce per request) verified on a signature: required route, nonce kept in process.',
+    target: 'gateway',
+    upstream: 'http-upstream',
+    options: { routes: [{ match: 'GET /companies/*', scopes: ['companies:read'], signature: 'required' }], setup: './setup-signed.js' },
+  },
 ];
 
 /** The goals a run is judged against. `needs` lists the rows a goal reads; it is skipped without them. */

@@ -8,7 +8,9 @@ import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createSecretKey } from 'node:crypto';
 import autocannon from 'autocannon';
+import { signRequest } from '../packages/protocol/dist/index.js';
 import { Client } from 'undici';
 import { BENCH_PATH, COMPANY } from './lib/company.js';
 import { enforceTlsVerification } from './lib/verified-tls.js';
@@ -178,10 +180,10 @@ function summarize(samples) {
 }
 
 /** One verified request: the target must answer 200 with the expected JSON, over a validated TLS connection. */
-async function checkTarget(url, ca, headers) {
+async function checkTarget(url, ca, headersFor) {
   const client = new Client(url, { connect: { ca, rejectUnauthorized: true } });
   try {
-    const { statusCode, body } = await client.request({ path: BENCH_PATH, method: 'GET', headers });
+    const { statusCode, body } = await client.request({ path: BENCH_PATH, method: 'GET', headers: headersFor() });
     const text = await body.text();
     let json;
     try {
@@ -198,11 +200,13 @@ async function checkTarget(url, ca, headers) {
 }
 
 /** autocannon at `connections` for `duration` s; latencies also kept unrounded (autocannon's are whole ms). */
-async function loadedRun(url, ca, headers, connections, duration, keepSamples) {
+async function loadedRun(url, ca, headersFor, connections, duration, keepSamples) {
   const tls = enforceTlsVerification(ca);
   const samples = [];
   try {
-    const instance = autocannon({ url: `${url}${BENCH_PATH}`, connections, duration, headers, tlsOptions: { ca }, timeout: 10 });
+    // Fixed headers, or (signed rows) fresh ones per request: a signature's nonce is accepted once.
+    const perRequest = headersFor.perRequest ? { requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...headersFor() } }) }] } : {};
+    const instance = autocannon({ url: `${url}${BENCH_PATH}`, connections, duration, headers: headersFor(), ...perRequest, tlsOptions: { ca }, timeout: 10 });
     if (keepSamples) instance.on('response', (_client, _status, _bytes, ms) => samples.push(ms));
     const result = await instance;
     const failures = result.errors + result.timeouts + result.non2xx + result.mismatches;
@@ -232,7 +236,7 @@ async function loadedRun(url, ca, headers, connections, duration, keepSamples) {
 }
 
 /** One keep-alive TLS connection (undici), one request at a time, timed with performance.now(). */
-async function unloadedRun(url, ca, headers, seconds) {
+async function unloadedRun(url, ca, headersFor, seconds) {
   let connects = 0;
   const client = new Client(url, { pipelining: 1, connect: { ca, rejectUnauthorized: true } });
   client.on('connect', () => connects++);
@@ -240,7 +244,7 @@ async function unloadedRun(url, ca, headers, seconds) {
   try {
     const once = async () => {
       const started = performance.now();
-      const { statusCode, body } = await client.request({ path: BENCH_PATH, method: 'GET', headers });
+      const { statusCode, body } = await client.request({ path: BENCH_PATH, method: 'GET', headers: headersFor() });
       await body.arrayBuffer();
       const ms = performance.now() - started;
       if (statusCode !== 200) throw new Error(`${url}: unloaded run got status ${statusCode}`);
@@ -258,6 +262,20 @@ async function unloadedRun(url, ca, headers, seconds) {
   }
 }
 
+/**
+ * The request headers of a row: the target's fixed ones, plus (when it returns `signing`) an RFC 9421
+ * signature made per request with @portcullis/protocol, as the SDK would.
+ */
+function headersFor(url, info) {
+  const fixed = info.headers ?? {};
+  if (!info.signing) return () => fixed;
+  const key = { keyId: info.signing.keyId, algorithm: 'hmac-sha256', key: createSecretKey(Buffer.from(info.signing.secret, 'base64url')) };
+  const target = { method: 'GET', url: `${url}${BENCH_PATH}`, headers: fixed };
+  const sign = () => ({ ...fixed, ...signRequest(target, key) });
+  sign.perRequest = true;
+  return sign;
+}
+
 async function measureRow(row, shared) {
   let upstream;
   let target;
@@ -266,7 +284,7 @@ async function measureRow(row, shared) {
     target = await startTarget(row.target, { ...shared, ...row.options, upstreamUrl: upstream?.info.url });
     const { url } = target.info;
     const ca = target.info.caFile ? readFileSync(target.info.caFile) : shared.ca;
-    const headers = target.info.headers ?? {};
+    const headers = headersFor(url, target.info);
     await checkTarget(url, ca, headers);
     if (settings.warmup > 0) await loadedRun(url, ca, headers, settings.connections, settings.warmup, false);
     const kind = settings.profile.includes(row.id) ? 'cpu' : settings.heapProfile.includes(row.id) ? 'heap' : undefined;

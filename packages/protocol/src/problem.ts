@@ -6,6 +6,7 @@ export const PROBLEM_CODES = [
   'bad-request',
   'credential-in-query',
   'invalid-credential',
+  'invalid-signature',
   'forbidden',
   'insufficient-scope',
   'not-found',

@@ -4,7 +4,7 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { problem } from '../http/problems.js';
 import { baseHeaders } from '../http/headers.js';
-import { sendJson, sendProblem } from '../http/respond.js';
+import { sendJson, sendLines, sendProblem } from '../http/respond.js';
 import type { Database } from '../store/sql.js';
 import { verifyAdminToken } from './admin-tokens.js';
 import { adminProblemFor } from './errors.js';
@@ -60,7 +60,7 @@ export function createAdminHandler(options: AdminHandlerOptions) {
       if (!permitted) return sendProblem(res, requestId, problem('forbidden'));
       const reply = await route.handle({ req, params: match.slice(1), query: url.searchParams, admin });
       logger.info({ requestId, admin: admin.tokenId, method: req.method, path, status: reply.status }, 'admin request');
-      return sendJson(res, requestId, reply.status, reply.body);
+      return reply.lines ? sendLines(res, requestId, reply.lines) : sendJson(res, requestId, reply.status, reply.body);
     }
     if (allowed.length === 0) return sendProblem(res, requestId, problem('not-found'));
     sendProblem(res, requestId, problem('method-not-allowed', undefined, { allow: allowed.join(', ') })); // RFC 9110 §15.5.6

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { CREDENTIAL_PREFIXES } from '@portcullis/protocol';
 import { formatDuration } from '../config/duration.js';
-import { checkDuration, durationSchema, ipRangeSchema, originHostSchema, scopeSchema } from '../config/syntax.js';
+import { durationSchema, ipRangeSchema, originHostSchema, scopeSchema } from '../config/syntax.js';
 import { createConsumer, disableConsumer, enableConsumer, getConsumer, listConsumers } from '../credentials/consumers.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { createApiKey } from '../credentials/issue-key.js';
@@ -10,9 +10,9 @@ import { describeConsumer, describeKey } from '../credentials/model.js';
 import { listApiKeys } from '../credentials/repository.js';
 import { findApiKeyByValue, getApiKey, revokeApiKey } from '../credentials/revoke-key.js';
 import { rotateApiKey } from '../credentials/rotate-key.js';
+import { addPublicKey, createSigningSecret, parseEd25519Jwk } from '../credentials/request-signing-keys.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { rotateKeyring } from '../crypto/rotate-keyring.js';
-import { listAuditEvents, verifyAuditChain } from '../observe/audit.js';
 import type { AdminIdentity, AdminRole } from './admin-tokens.js';
 import { readJson, refuse } from './http.js';
 import { clientRoutes } from './client-routes.js';
@@ -27,6 +27,8 @@ export interface AdminCall {
 export interface AdminReply {
   readonly status: number;
   readonly body: unknown;
+  /** Instead of a JSON body: JSON lines (application/jsonl), streamed as they are read. */
+  readonly lines?: AsyncIterable<string>;
 }
 
 export interface AdminRoute {
@@ -58,7 +60,22 @@ const createKeyBody = z.strictObject({
 // A zero grace cuts a leaked key over at once; a lifetime of zero would make a key that never works.
 const rotateBody = z.strictObject({ grace: durationSchema('24h', { allowZero: true }).optional() });
 const lookupBody = z.strictObject({ key: z.string().min(1).max(200) });
-const AUDIT_LIMIT = 1_000;
+const publicKeyBody = z.strictObject({
+  jwk: z.unknown().transform((jwk, ctx) => {
+    const parsed = parseEd25519Jwk(jwk);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    }
+    return parsed.jwk;
+  }),
+});
+const signingKeyView = (record: { id: string; consumerId: string; algorithm: string; createdAt: Date }) => ({
+  keyId: record.id,
+  consumerId: record.consumerId,
+  algorithm: record.algorithm,
+  createdAt: record.createdAt.toISOString(),
+});
 
 /** The admin API (CONTRACT §5), one entry per operation. */
 export function adminRoutes(deps: CredentialDeps, keyring: Keyring, extra: readonly AdminRoute[] = []): AdminRoute[] {
@@ -161,39 +178,27 @@ export function adminRoutes(deps: CredentialDeps, keyring: Keyring, extra: reado
     },
     {
       method: 'POST',
+      pattern: new RegExp(`^/admin/v1/consumers/${ID}/signing-secrets$`),
+      handle: async ({ params, admin }) => {
+        // The secret is in this response only: it is stored sealed and never shown again.
+        const created = await createSigningSecret(deps, keyring, admin.tokenId, params[0] as string);
+        return { status: 201, body: { ...signingKeyView(created.record), secret: created.secret } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/admin/v1/consumers/${ID}/public-keys$`),
+      handle: async ({ req, params, admin }) => {
+        const body = await readJson(req, publicKeyBody);
+        return { status: 201, body: signingKeyView(await addPublicKey(deps, admin.tokenId, params[0] as string, body.jwk)) };
+      },
+    },
+    {
+      method: 'POST',
       pattern: /^\/admin\/v1\/keyring\/rotate$/,
       roles: ['owner', 'admin'],
       handle: async ({ admin }) => ({ status: 200, body: await rotateKeyring(deps, keyring, admin.tokenId) }),
     },
-    {
-      method: 'GET',
-      pattern: /^\/admin\/v1\/audit$/,
-      handle: async ({ query }) => ({ status: 200, body: { events: await listAuditEvents(deps.db, auditFilter(query, now())) } }),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/admin\/v1\/audit\/verify$/,
-      handle: async () => {
-        const result = await verifyAuditChain(deps.db);
-        return { status: 200, body: result };
-      },
-    },
   ];
 }
 
-/** `?action=key.&actor=&target=&since=24h&limit=50`, each checked with a message naming the parameter. */
-function auditFilter(query: URLSearchParams, now: number) {
-  const limitText = query.get('limit') ?? '50';
-  const limit = Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_LIMIT) refuse('bad-request', `limit: expected a whole number from 1 to ${AUDIT_LIMIT}, such as 50`);
-  const sinceText = query.get('since');
-  let since: Date | undefined;
-  if (sinceText) {
-    const checked = checkDuration(sinceText, '24h');
-    if (!checked.ok) refuse('bad-request', `since: ${checked.message}`);
-    since = new Date(now - checked.ms);
-  }
-  const pick = (name: string) => query.get(name) || undefined;
-  const [action, actor, target] = [pick('action'), pick('actor'), pick('target')];
-  return { limit, ...(since ? { since } : {}), ...(action ? { action } : {}), ...(actor ? { actor } : {}), ...(target ? { target } : {}) };
-}

@@ -139,14 +139,14 @@ function responseError(status: number, problem: Problem, c: AdminConnection): Cl
   return new CliError(problem.detail ?? problem.title ?? `HTTP ${status}`);
 }
 
-export type AdminCall = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<T>;
+export type AdminCall = <T>(method: 'GET' | 'POST', path: string, body?: unknown, options?: { raw?: boolean }) => Promise<T>;
 
 export function createAdminClient(options: AdminConnectionOptions, env: NodeJS.ProcessEnv = process.env): AdminCall {
   const connection = resolveAdminConnection(options, env);
   const { adminUrl, token, caFile } = connection;
   // Certificate validation stays on: the dev CA when there is one, the system's trust store otherwise.
   const agent = new Agent({ connect: caFile ? { ca: readFileSync(caFile) } : {} });
-  return async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  return async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { raw?: boolean } = {}): Promise<T> {
     let res;
     try {
       res = await request(`${adminUrl.value}/admin/v1${path}`, {
@@ -168,6 +168,6 @@ export function createAdminClient(options: AdminConnectionOptions, env: NodeJS.P
       }
       throw responseError(res.statusCode, problem, connection);
     }
-    return JSON.parse(text) as T;
+    return (options.raw ? text : JSON.parse(text)) as T;
   };
 }

@@ -18,8 +18,8 @@ export function registerAuditCommands(program: Command): void {
 
   const audit = program.command('audit').description('the tamper-evident audit log');
   withCommon(audit.command('verify').description('recompute the hash chain; exits 3 if a record was altered or removed')).action(async (o: Common) => {
-    const r = await client(o)<{ ok: boolean; records: number; head?: string | null; brokenAt?: string }>('GET', '/audit/verify');
-    print(o, r, () => (r.ok ? `audit log intact: ${r.records} records, head ${r.head ?? '-'}` : `AUDIT LOG BROKEN at record ${r.brokenAt} (after ${r.records} good records)`));
+    const r = await client(o)<{ ok: boolean; records: number; head?: string | null; brokenAt?: string; message?: string }>('GET', '/audit/verify');
+    print(o, r, () => (r.ok ? `audit log intact: ${r.records} records, head ${r.head ?? '-'} (sealed)` : `AUDIT LOG BROKEN: ${r.message ?? `at record ${r.brokenAt}`}`));
     if (!r.ok) throw new CliError('', 'audit_broken');
   });
   withCommon(
@@ -33,9 +33,13 @@ export function registerAuditCommands(program: Command): void {
       .option('--limit <n>', 'at most this many records (the latest ones)', positiveInteger('50'), 50),
   ).action(async (o: Common & { action?: string; actor?: string; target?: string; since?: string; limit: number }) => {
     const query = new URLSearchParams();
-    for (const name of ['action', 'actor', 'target', 'since'] as const) if (o[name]) query.set(name, o[name]);
+    for (const name of ['actor', 'target', 'since'] as const) if (o[name]) query.set(name, o[name]);
+    // The API names a family as `key.*`; `key.` is accepted here as the same.
+    if (o.action) query.set('action', o.action.endsWith('.') ? `${o.action}*` : o.action);
     query.set('limit', String(o.limit));
-    const reply = await client(o)<{ events: AuditEvent[] }>('GET', `/audit?${query.toString()}`);
+    const page = await client(o)<{ events: AuditEvent[]; nextCursor?: string | null }>('GET', `/audit?${query.toString()}`);
+    // The API pages newest first; a terminal reads a log oldest first.
+    const reply = { ...page, events: [...page.events].reverse() };
     print(o, reply, () =>
       reply.events.length === 0
         ? 'no audit records match'

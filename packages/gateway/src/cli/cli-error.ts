@@ -20,6 +20,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   file_exists: 2,
   port_unavailable: 2,
   audit_broken: 3,
+  scan_failed: 2,
 };
 
 export function exitCodeFor(error: unknown): number {

@@ -4,8 +4,12 @@ import { CliError, exitCodeFor } from './cli-error.js';
 import { registerCompletionCommand } from './completion.js';
 import { registerConsumerCommands } from './consumer-commands.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerCheckCommand } from './check-command.js';
+import { registerIncidentCommand } from './incident-command.js';
+import { registerScanCommand } from './scan-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
 import { registerServerCommands } from './server-commands.js';
+import { registerSigningCommands } from './signing-commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -20,10 +24,14 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerConsumerCommands(program);
   registerKeyCommands(program);
+  registerOAuthCommands(program);
+  registerSigningCommands(program);
   registerAuditCommands(program);
+  registerScanCommand(program);
+  registerIncidentCommand(program);
+  registerCheckCommand(program);
   registerCompletionCommand(program);
   registerHelpCommand(program);
-  registerOAuthCommands(program);
   return program;
 }
 

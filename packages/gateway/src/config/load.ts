@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { PortcullisError } from '../lib/errors.js';
 import type { ConfigErrorCode } from '../lib/errors.js';
 import { describeIssue, knownKeysAt } from './messages.js';
-import { configSchema } from './schema.js';
+import { configSchema, REDIS_DEFAULTS } from './schema.js';
 import type { ParsedConfig } from './schema.js';
 import { configWarnings } from './warnings.js';
 
@@ -49,7 +49,7 @@ export function validateConfig(input: unknown, source: string, baseDir: string, 
   });
   // Connection strings with passwords may only come from the environment (CONTRACT §2).
   if (env.PORTCULLIS_DATABASE_URL) config.database = { url: env.PORTCULLIS_DATABASE_URL };
-  if (env.PORTCULLIS_REDIS_URL) config.redis = { url: env.PORTCULLIS_REDIS_URL };
+  if (env.PORTCULLIS_REDIS_URL) config.redis = { ...REDIS_DEFAULTS, ...config.redis, url: env.PORTCULLIS_REDIS_URL };
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze({ ...config, source, warnings: configWarnings(config) });
 }

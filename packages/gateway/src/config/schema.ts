@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseRouteMatch } from './route-match.js';
 import { checkIpRange, isWholeFamily } from '../http/ip-ranges.js';
 import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
+import { accessRecordsSchema, alertsSchema, telemetrySchema } from './operations-schema.js';
 
 /**
  * The configuration schema (CONTRACT §2). Every default lives here, in one place; docs/configuration.md
@@ -11,6 +12,8 @@ import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
  */
 
 const duration = durationSchema;
+
+export const REDIS_DEFAULTS = { keyPrefix: 'portcullis:', instances: 1 } as const;
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9.-]+$/.test(h), 'expected a host name or IP address');
@@ -48,6 +51,9 @@ const noPasswordInUrl = (text: string) => {
   }
 };
 
+/** `requests` per `per` (a duration); counted across all instances when redis is configured. */
+const rateLimitSchema = z.strictObject({ requests: z.number().int().min(1), per: duration('1m').refine((ms) => ms >= 1000, 'expected at least 1s') });
+
 const routeSchema = z.strictObject({
   match: z.string().superRefine((text, ctx) => {
     const parsed = parseRouteMatch(text);
@@ -56,6 +62,12 @@ const routeSchema = z.strictObject({
   scopes: z.array(scopeSchema).default([]),
   signature: z.enum(['required', 'optional']).default('optional'),
   public: z.boolean().default(false),
+  /** Replaces the service's per-consumer limit on this route (its own budget). */
+  rateLimit: rateLimitSchema.optional(),
+  /** Tighter limits than the global `limits` for this route. */
+  limits: z
+    .strictObject({ maxBodyBytes: z.number().int().min(0).optional(), maxHeaderBytes: z.number().int().min(1024).optional() })
+    .optional(),
 });
 
 const serviceSchema = z.strictObject({
@@ -65,7 +77,10 @@ const serviceSchema = z.strictObject({
   ca: z.string().optional(),
   timeout: duration('30s').default(30_000),
   connections: z.number().int().min(1).max(1024).default(64),
-  rateLimit: z.strictObject({ requests: z.number().int().min(1), per: duration('1m') }).optional(),
+  /** Per consumer, across all instances. */
+  rateLimit: rateLimitSchema.optional(),
+  /** Per client IP, for requests without a principal (public routes). */
+  ipRateLimit: rateLimitSchema.optional(),
   routes: z.array(routeSchema).min(1, 'a service needs at least one route'),
 });
 
@@ -89,6 +104,10 @@ export const configSchema = z
           noPasswordInUrl,
           'a password does not belong in this file: set PORTCULLIS_REDIS_URL in the environment',
         ),
+        /** Prefix of every key the gateway writes, so deployments can share one Redis. */
+        keyPrefix: z.string().max(64).default(REDIS_DEFAULTS.keyPrefix),
+        /** How many gateway instances share the limits: when Redis fails, each enforces 1/instances of a limit. */
+        instances: z.number().int().min(1).max(1000).default(REDIS_DEFAULTS.instances),
       })
       .optional(),
     trustedProxies: z.array(trustedProxy).default([]),
@@ -118,6 +137,18 @@ export const configSchema = z
         access: z.boolean().default(true),
       })
       .prefault({}),
+    /** Brute-force defence: failed authentications per client IP and per credential id (docs/rate-limits.md). */
+    bruteForce: z
+      .strictObject({
+        ipFailures: z.number().int().min(1).default(20),
+        credentialFailures: z.number().int().min(1).default(10),
+        window: duration('15m').default(15 * 60_000),
+        block: duration('15m').default(15 * 60_000),
+        /** Failures answered at once; each one after this is delayed a little more, up to maxDelay. */
+        slowAfter: z.number().int().min(0).default(5),
+        maxDelay: duration('2s').default(2_000),
+      })
+      .prefault({}),
     drainTimeout: duration('10s').default(10_000),
     /** The authorization server (docs/oauth.md, CONTRACT §4). */
     oauth: z
@@ -138,20 +169,21 @@ export const configSchema = z
         loginUrl: url(['https:'], 'https://login.example.com/portcullis').optional(),
       })
       .prefault({}),
+    accessRecords: accessRecordsSchema,
+    alerts: alertsSchema,
+    telemetry: telemetrySchema,
     services: z.array(serviceSchema).default([]),
   })
   .superRefine((config, ctx) => {
-    // Accepting a security policy that is not enforced yet would fail open: refuse it instead.
+    // The listener refuses headers over the global limit before any route is known.
     config.services.forEach((service, i) => {
-      if (service.rateLimit) {
-        ctx.addIssue({ code: 'custom', path: ['services', i, 'rateLimit'], message: 'rate limiting is not available in this version yet; remove rateLimit (it would not be enforced)' });
-      }
       service.routes.forEach((route, j) => {
-        if (route.signature === 'required') {
+        const max = route.limits?.maxHeaderBytes;
+        if (max !== undefined && max > config.limits.maxHeaderBytes) {
           ctx.addIssue({
             code: 'custom',
-            path: ['services', i, 'routes', j, 'signature'],
-            message: 'request signatures (RFC 9421) are not available in this version yet; remove "signature: required" (it would not be enforced)',
+            path: ['services', i, 'routes', j, 'limits', 'maxHeaderBytes'],
+            message: `a route can only lower the global limits.maxHeaderBytes (${config.limits.maxHeaderBytes}); raise that first, e.g. limits: { maxHeaderBytes: ${max} }`,
           });
         }
       });
@@ -173,3 +205,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ServiceConfig = ParsedConfig['services'][number];
 export type RouteConfig = ServiceConfig['routes'][number];
+export type RateLimitConfig = z.output<typeof rateLimitSchema>;

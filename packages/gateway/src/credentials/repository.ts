@@ -124,3 +124,42 @@ export async function recordLastUsed(sql: Sql, batch: ReadonlyMap<string, number
     [ids, times],
   );
 }
+
+/** A signing key row (RFC 9421): the hmac secret sealed, or the ed25519 public JWK. */
+export interface SigningKeyRow {
+  readonly id: string;
+  readonly consumerId: string;
+  readonly algorithm: 'hmac-sha256' | 'ed25519';
+  readonly secretSealed: string | null;
+  readonly publicJwk: Record<string, unknown> | null;
+  readonly createdAt: Date;
+}
+
+function toSigningKey(row: Row): SigningKeyRow {
+  return {
+    id: row.id as string,
+    consumerId: row.consumer_id as string,
+    algorithm: row.algorithm as SigningKeyRow['algorithm'],
+    secretSealed: (row.secret_sealed as string | null) ?? null,
+    publicJwk: (row.public_jwk as Record<string, unknown> | null) ?? null,
+    createdAt: row.created_at as Date,
+  };
+}
+
+export async function insertSigningKey(sql: Sql, key: Omit<SigningKeyRow, 'createdAt'> & { createdAt: Date }): Promise<SigningKeyRow> {
+  const [row] = await sql.query(
+    'INSERT INTO signing_keys (id, consumer_id, algorithm, secret_sealed, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+    [key.id, key.consumerId, key.algorithm, key.secretSealed, key.publicJwk === null ? null : JSON.stringify(key.publicJwk), key.createdAt],
+  );
+  return toSigningKey(row as Row);
+}
+
+/** A signing key that may verify: not revoked, and its consumer not disabled. */
+export async function findSigningKeyForVerification(sql: Sql, id: string): Promise<SigningKeyRow | undefined> {
+  const [row] = await sql.query(
+    `SELECT s.* FROM signing_keys s JOIN consumers c ON c.id = s.consumer_id
+      WHERE s.id = $1 AND s.revoked_at IS NULL AND c.disabled_at IS NULL`,
+    [id],
+  );
+  return row ? toSigningKey(row as Row) : undefined;
+}

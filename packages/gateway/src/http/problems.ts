@@ -9,6 +9,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; title: str
   'bad-request': { status: 400, title: 'Bad request' },
   'credential-in-query': { status: 400, title: 'Credentials are not accepted in the query string' },
   'invalid-credential': { status: 401, title: 'Unauthorized' },
+  'invalid-signature': { status: 401, title: 'Invalid request signature' },
   forbidden: { status: 403, title: 'Forbidden' },
   'insufficient-scope': { status: 403, title: 'Insufficient scope' },
   'not-found': { status: 404, title: 'Not found' },

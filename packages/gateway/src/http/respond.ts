@@ -54,3 +54,12 @@ export function sendJson(res: ServerResponse, requestId: string, status: number,
   ]);
   res.end(text);
 }
+
+/** JSON lines (one JSON document per line), streamed with backpressure; for exports that may be large. */
+export async function sendLines(res: ServerResponse, requestId: string, lines: AsyncIterable<string>): Promise<void> {
+  res.writeHead(200, [...baseHeaders(requestId), 'content-type', 'application/jsonl', 'cache-control', 'no-store']);
+  for await (const line of lines) {
+    if (!res.write(`${line}\n`)) await new Promise((resume) => res.once('drain', resume));
+  }
+  res.end();
+}

@@ -74,6 +74,10 @@ export const CLI_ERROR_CODES = [
   'file_exists',
   /** `audit verify` found an altered or removed record. */
   'audit_broken',
+  /** `scan` or `check` found something at or above --fail-on (exit 1). */
+  'findings',
+  /** `scan` could not run: an unreadable lockfile, no advisories to be had (exit 2). */
+  'scan_failed',
 ] as const;
 
 /** The gateway could not start for a reason the operator fixes in the configuration or a flag. */

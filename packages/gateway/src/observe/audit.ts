@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { selectNewestFirst } from '../store/filtered-query.js';
 import type { Sql } from '../store/sql.js';
 
 export interface AuditEntry {
@@ -9,8 +10,8 @@ export interface AuditEntry {
 }
 
 /** Serialises appends across instances for the length of the writing transaction. */
-const AUDIT_LOCK = 0x706f7274_61756469n; // "portaudi"
-const GENESIS: Buffer = Buffer.alloc(32);
+export const AUDIT_LOCK = 0x706f7274_61756469n; // "portaudi"
+export const GENESIS: Buffer = Buffer.alloc(32);
 
 /**
  * Appends to the hash-chained audit log inside the caller's transaction, so an audited change and its
@@ -56,7 +57,7 @@ export async function verifyAuditChain(db: Sql, pageSize = 1_000): Promise<Audit
   let after = '0';
   let records = 0;
   for (;;) {
-    const rows = await db.query<{ seq: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown>; prev_hash: Buffer; hash: Buffer }>(
+    const rows = await db.query<AuditRow>(
       'SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
       [after, pageSize],
     );
@@ -71,41 +72,44 @@ export async function verifyAuditChain(db: Sql, pageSize = 1_000): Promise<Audit
   }
 }
 
-export interface AuditFilter {
-  /** An action, or a prefix ending in "." (`key.` matches key.create, key.revoke, ...). */
-  readonly action?: string;
-  readonly actor?: string;
-  readonly target?: string;
-  readonly since?: Date;
-  /** The latest `limit` matching records are returned, oldest first. */
-  readonly limit: number;
-}
-
-export interface AuditRecord {
+export interface AuditRow extends Record<string, unknown> {
   readonly seq: string;
-  readonly at: string;
+  readonly at: Date;
   readonly actor: string;
   readonly action: string;
   readonly target: string | null;
   readonly detail: Record<string, unknown>;
+  readonly prev_hash: Buffer;
+  readonly hash: Buffer;
 }
 
-export async function listAuditEvents(db: Sql, filter: AuditFilter): Promise<AuditRecord[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (clause: string, value: unknown) => {
-    params.push(value);
-    where.push(clause.replace('?', `$${params.length}`));
-  };
-  if (filter.action?.endsWith('.')) add("action LIKE ? || '%'", filter.action.replaceAll('%', '\\%').replaceAll('_', '\\_'));
-  else if (filter.action) add('action = ?', filter.action);
-  if (filter.actor) add('actor = ?', filter.actor);
-  if (filter.target) add('target = ?', filter.target);
-  if (filter.since) add('at >= ?', filter.since.toISOString());
-  params.push(filter.limit);
-  const rows = await db.query<{ seq: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown> }>(
-    `SELECT seq, at, actor, action, target, detail FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
-    params,
+export interface AuditFilter {
+  readonly actor?: string;
+  readonly action?: string;
+  readonly target?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly before?: string;
+}
+
+/** Newest first, filtered; `action` may end in `.*` for a family (`key.*`). */
+export async function queryAudit(sql: Sql, filter: AuditFilter, limit: number): Promise<AuditRow[]> {
+  const family = filter.action?.endsWith('.*') ? filter.action.slice(0, -1) : undefined;
+  return selectNewestFirst<AuditRow>(
+    sql,
+    'SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events',
+    [
+      ['actor = ?', filter.actor],
+      family ? ['starts_with(action, ?)', family] : ['action = ?', filter.action],
+      ['target = ?', filter.target],
+      ['at >= ?', filter.since?.toISOString()],
+      ['at < ?', filter.until?.toISOString()],
+      ['seq < ?', filter.before],
+    ],
+    limit,
   );
-  return rows.reverse().map((r) => ({ seq: String(r.seq), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, target: r.target, detail: r.detail }));
+}
+
+export function describeAuditRow(row: AuditRow) {
+  return { seq: row.seq, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, detail: row.detail, hash: row.hash.toString('hex') };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseCredential } from '@portcullis/protocol';
 import type { KeyVerification, KeyVerifier } from '../credentials/verify-key.js';
 import type { DpopVerifier } from '../credentials/dpop.js';
 import { looksLikeJwt } from '../credentials/verify-token.js';
@@ -11,6 +12,7 @@ import type { Stage } from './data-plane.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import { INVALID_CREDENTIAL, MISSING_CREDENTIAL } from './refusals.js';
+import type { AuthGuard } from './brute-force.js';
 
 const AMBIGUOUS: Problem = problem('bad-request', 'Send one credential: Authorization or X-API-Key, not two different ones.');
 const UNAVAILABLE: Problem = problem('unavailable');
@@ -46,13 +48,20 @@ export interface AuthenticateOptions {
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Brute-force defence: blocked clients are refused before the lookup, failures counted after it. */
+  readonly guard?: AuthGuard;
+}
+
+/** The id part of a well-formed credential, the subject of per-credential failure counts. */
+function credentialIdOf(value: string): string | undefined {
+  const parsed = parseCredential(value);
+  return parsed.ok ? parsed.credential.id : undefined;
 }
 
 export function createAuthenticateStage(options: AuthenticateOptions): Stage {
-  const { verifier, tokens, clock, metrics, logger } = options;
+  const { verifier, tokens, clock, metrics, logger, guard } = options;
   // Not async: a public route must not pay for a promise.
   return function authenticate(req: IncomingMessage, ctx: RequestContext): Problem | undefined | Promise<Problem | undefined> {
-    if (ctx.route?.public) return undefined;
     // Auth schemes are case-insensitive (RFC 9110 §11.1): a cheap first-letter test keeps the regex off the Bearer path.
     const dpopToken = tokens && ((req.headers.authorization?.charCodeAt(0) ?? 0) | 32) === 100 /* d */ ? DPOP.exec(req.headers.authorization as string)?.[1] : undefined;
     if (dpopToken) return verifyToken(dpopToken, req, ctx, true);
@@ -65,9 +74,14 @@ export function createAuthenticateStage(options: AuthenticateOptions): Stage {
       metrics.authFailures.inc({ reason: 'malformed' });
       return credential;
     }
+    const blocked = guard?.admit(ctx);
+    if (blocked) return blocked;
     if (tokens && looksLikeJwt(credential)) return verifyToken(credential, req, ctx, false);
     const result = verifier.verify(credential);
-    return result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx);
+    const settled = result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx);
+    if (!guard) return settled;
+    const countFailure = (refusal: Problem | undefined) => (refusal === INVALID_CREDENTIAL ? guard.refused(ctx, credentialIdOf(credential), refusal) : refusal);
+    return settled instanceof Promise ? settled.then(countFailure) : countFailure(settled);
   };
 
   /** The one refusal for every bad credential, key or token; the reason goes to metrics and the debug log. */

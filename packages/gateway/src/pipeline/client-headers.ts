@@ -14,7 +14,7 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /** Fields the gateway consumes or sets itself (CONTRACT §3). */
 const GATEWAY_OWNED = [
   'authorization', 'x-api-key', 'dpop', 'x-request-id', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto',
-  'x-forwarded-host', 'x-real-ip',
+  'x-forwarded-host', 'x-real-ip', 'traceparent',
 ];
 
 /**

@@ -1,4 +1,6 @@
+import type { Transform } from 'node:stream';
 import type { IpRange } from '../http/ip-ranges.js';
+import type { RequestSpan } from '../observe/tracing.js';
 import type { CompiledRoute } from './route.js';
 
 /** Who the caller is, once the authenticate stage has accepted a credential. */
@@ -30,4 +32,12 @@ export interface RequestContext {
   query: string;
   route: CompiledRoute | undefined;
   principal: Principal | undefined;
+  /** ms spent in the forward stage (upstream wait and response streaming), once it ran. */
+  upstreamMs?: number;
+  /** This request's trace span (W3C traceparent to the upstream). */
+  span?: RequestSpan;
+  /** Name/value pairs a stage adds to a successful response (e.g. RateLimit). */
+  responseHeaders: string[] | undefined;
+  /** A check on the request body as it streams to the upstream (e.g. Content-Digest); it errors with BodyRefused. */
+  bodyTransform: Transform | undefined;
 }

@@ -11,6 +11,10 @@ import { baseHeaders } from '../http/headers.js';
 import { sendProblem } from '../http/respond.js';
 import { findRoute, hasCredentialInQuery, parseTarget } from './route.js';
 import type { CompiledRoute } from './route.js';
+import { accessRecordOf } from './access-record.js';
+import type { AccessRecord } from '../observe/access-records.js';
+import { propagatingTracer } from '../observe/tracing.js';
+import type { RequestTracer } from '../observe/tracing.js';
 
 /**
  * A stage that may refuse: it returns a Problem, or undefined to let the request go on. Async stages
@@ -27,37 +31,54 @@ export interface DataPlaneOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly accessLog: boolean;
-  /** identify -> route -> [these, in order: authenticate, authorize, ...] -> forward */
-  readonly stages: readonly Stage[];
+  /**
+   * identify -> route -> [the route's stages, in order] -> forward. Called once per route at start, so a
+   * public route simply has no authentication stage (as fastify compiles hooks per route).
+   */
+  readonly stagesFor: (route: CompiledRoute) => readonly Stage[];
   /** Called once a request has passed every stage, just before it is forwarded (e.g. to record a key's use). */
   readonly admitted?: (ctx: RequestContext) => void;
   readonly ready: () => Promise<boolean>;
+  /** Optional dependencies reported by /readyz without failing it, e.g. `{ redis: 'down' }`. */
+  readonly dependencies?: () => Promise<Readonly<Record<string, 'up' | 'down'>>>;
   readonly isDraining: () => boolean;
+  /** Receives every finished request's record (metrics, access records, anomaly rules); must not block. */
+  readonly onFinish?: (record: Omit<AccessRecord, 'at'>) => void;
+  /** W3C traceparent to the upstream, and spans when an exporter is configured. */
+  readonly tracer?: RequestTracer;
 }
 
 /** Identity facts for the upstream: set only by us, any client copy was dropped in forward. */
 function identityHeaders(ctx: RequestContext): string[] {
   const p = ctx.principal;
-  if (!p) return [];
-  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader, 'x-portcullis-credential-kind', p.credentialKind];
+  const trace = ctx.span ? ['traceparent', ctx.span.traceparent] : [];
+  if (!p) return trace;
+  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader, 'x-portcullis-credential-kind', p.credentialKind, ...trace];
 }
 
 export function createDataPlaneHandler(options: DataPlaneOptions) {
   const resolveClientIp = createClientIpResolver(options.trustedProxies);
-  const { logger, metrics, routes, upstreams, limits, stages } = options;
+  const { logger, metrics, routes, upstreams, limits } = options;
+  const compiled = new Map(routes.map((route) => [route, options.stagesFor(route)] as const));
+  const routeLimits = new Map(
+    routes.map((route) => [route, route.limits.maxBodyBytes === undefined ? limits : { ...limits, maxBodyBytes: Math.min(limits.maxBodyBytes, route.limits.maxBodyBytes) }] as const),
+  );
+  const tracer = options.tracer ?? propagatingTracer;
 
   // prom-client hashes label objects on every inc(); the children are looked up once instead.
   const counters = new Map<string, { inc(): void }>();
-  function countRequest(service: string, status: number): void {
-    const key = `${service} ${Math.floor(status / 100)}`;
+  function countRequest(service: string, route: string, status: number): void {
+    const key = `${service} ${route} ${status}`;
     let counter = counters.get(key);
-    if (!counter) counters.set(key, (counter = metrics.requests.labels(service, `${Math.floor(status / 100)}xx`)));
+    if (!counter) counters.set(key, (counter = metrics.requests.labels(service, route, String(status))));
     counter.inc();
   }
 
   function finish(req: IncomingMessage, ctx: RequestContext, status: number, refusal?: Problem, cause?: unknown): void {
     const service = ctx.route?.service ?? '-';
-    countRequest(service, status);
+    countRequest(service, ctx.route?.pattern ?? '-', status);
+    ctx.span?.end({ status, service: ctx.route?.service ?? null, route: ctx.route?.pattern ?? null, method: req.method ?? 'GET' });
+    options.onFinish?.(accessRecordOf(req, ctx, status, refusal));
     if (cause !== undefined) {
       const err = cause as { code?: string; message?: string };
       logger.warn({ requestId: ctx.id, service, problem: refusal?.code, cause: { code: err.code, message: err.message } }, 'request failed');
@@ -81,20 +102,23 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
 
   async function health(res: ServerResponse, ctx: RequestContext, ready: boolean): Promise<void> {
     const ok = ready ? await options.ready() : true;
-    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable' });
+    const dependencies = ready && options.dependencies ? await options.dependencies() : {};
+    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...dependencies });
     res.writeHead(ok ? 200 : 503, [...baseHeaders(ctx.id), 'content-type', 'application/json', 'cache-control', 'no-store']);
     res.end(body);
   }
 
   async function runStages(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-    for (const stage of stages) {
+    const route = ctx.route as CompiledRoute;
+    for (const stage of compiled.get(route) as readonly Stage[]) {
       let refusal = stage(req, ctx);
       if (refusal instanceof Promise) refusal = await refusal;
       if (refusal) return refuse(req, res, ctx, refusal);
     }
     options.admitted?.(ctx);
-    const route = ctx.route as CompiledRoute;
-    const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, limits, identityHeaders(ctx));
+    const forwardedAt = performance.now();
+    const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, routeLimits.get(route) as ForwardLimits, identityHeaders(ctx));
+    ctx.upstreamMs = performance.now() - forwardedAt;
     if ('clientGone' in outcome) {
       logger.debug({ requestId: ctx.id }, 'client closed the connection before the response was complete');
       finish(req, ctx, 499); // nginx's "client closed request": counted, but not as a gateway failure
@@ -109,6 +133,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       void health(res, ctx, url === '/readyz');
       return;
     }
+    ctx.span = tracer.start(req.headers.traceparent);
     const target = parseTarget(url);
     if ('code' in target) return refuse(req, res, ctx, target);
     ctx.path = target.path;

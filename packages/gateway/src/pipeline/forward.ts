@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -10,6 +11,7 @@ import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import { baseHeaders } from '../http/headers.js';
 import { HOP_BY_HOP, isDroppedRequestHeader } from './client-headers.js';
+import { BodyRefused } from './body-check.js';
 
 /** Response fields that describe the upstream's software: not the client's business. */
 const UPSTREAM_DETAIL = new Set(['x-powered-by', 'server', 'x-aspnet-version', 'x-aspnetmvc-version']);
@@ -72,6 +74,20 @@ class ByteLimit extends Transform {
   }
 }
 
+/**
+ * req -> each check, with any error carried to the last stream, which undici reads: the upstream exchange
+ * is then aborted. Unlike stream.pipeline, the request itself is not destroyed, so its socket can still
+ * carry our problem response.
+ */
+function chain(req: IncomingMessage, checks: readonly Transform[]): Readable {
+  let tail: Readable = req;
+  for (const check of checks) {
+    tail.once('error', (error) => check.destroy(error));
+    tail = tail.pipe(check);
+  }
+  return tail;
+}
+
 export interface ForwardLimits {
   readonly maxBodyBytes: number;
   readonly bodyTimeout: number;
@@ -106,6 +122,7 @@ function requestHeaders(req: IncomingMessage, ctx: RequestContext, upstream: Ups
 function responseHeaders(raw: readonly Buffer[], ctx: RequestContext): string[] {
   const out = baseHeaders(ctx.id);
   if (ctx.principal?.responseHeaders) out.push(...ctx.principal.responseHeaders);
+  if (ctx.responseHeaders) out.push(...ctx.responseHeaders);
   let connectionListed: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
@@ -122,6 +139,7 @@ function failure(error: Error): ForwardOutcome {
   if (error instanceof ClientGone) return { clientGone: true };
   if (error instanceof BodyTooLarge) return { problem: problem('payload-too-large'), cause: error, close: true };
   if (error instanceof BodyTimeout) return { problem: problem('request-timeout'), cause: error, close: true };
+  if (error instanceof BodyRefused) return { problem: error.problem, cause: error, close: true };
   return { problem: upstreamProblem(error), cause: error };
 }
 
@@ -201,11 +219,11 @@ export function forward(
     return Promise.resolve({ problem: problem('payload-too-large'), close: true });
   }
   return new Promise((resolve) => {
-    let body: IncomingMessage | ByteLimit | null = null;
+    let body: Readable | null = null;
     let bodyTimer: NodeJS.Timeout | undefined;
     if (chunked || (declared !== undefined && declared !== '0')) {
-      body = chunked ? req.pipe(new ByteLimit(limits.maxBodyBytes)) : req;
-      if (chunked) req.once('error', (e) => (body as ByteLimit).destroy(e));
+      const checks = [...(chunked ? [new ByteLimit(limits.maxBodyBytes)] : []), ...(ctx.bodyTransform ? [ctx.bodyTransform] : [])];
+      body = chain(req, checks);
       bodyTimer = setTimeout(() => exchange.abort(new BodyTimeout('request body too slow')), limits.bodyTimeout);
       req.once('end', () => clearTimeout(bodyTimer));
     }

@@ -43,5 +43,7 @@ export function createContext(req: IncomingMessage, resolveClientIp: ReturnType<
     query: '',
     route: undefined,
     principal: undefined,
+    responseHeaders: undefined,
+    bodyTransform: undefined,
   };
 }

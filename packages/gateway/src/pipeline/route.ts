@@ -1,18 +1,24 @@
 import { parseRouteMatch, routeMatches } from '../config/route-match.js';
 import type { RouteMatch } from '../config/route-match.js';
-import type { ServiceConfig } from '../config/schema.js';
+import type { RateLimitConfig, ServiceConfig } from '../config/schema.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import { findCredentials } from '@portcullis/protocol';
 
 export interface CompiledRoute {
   readonly service: string;
+  /** The route's `match` text as configured, e.g. `GET /companies/*` (a bounded label for records). */
+  readonly pattern: string;
   readonly match: RouteMatch;
   readonly scopes: readonly string[];
   readonly signature: 'required' | 'optional';
   readonly public: boolean;
   /** Index into the forwarder's upstream table. */
   readonly upstream: number;
+  /** This route's own per-consumer limit, replacing the service's. */
+  readonly rateLimit: RateLimitConfig | undefined;
+  /** Route limits tighter than the global ones. */
+  readonly limits: { readonly maxBodyBytes?: number | undefined; readonly maxHeaderBytes?: number | undefined };
 }
 
 export function compileRoutes(services: readonly ServiceConfig[]): CompiledRoute[] {
@@ -20,7 +26,10 @@ export function compileRoutes(services: readonly ServiceConfig[]): CompiledRoute
     service.routes.map((route) => {
       const parsed = parseRouteMatch(route.match);
       if (!parsed.ok) throw new TypeError(parsed.message); // the config schema already refused it
-      return { service: service.name, match: parsed.match, scopes: route.scopes, signature: route.signature, public: route.public, upstream };
+      return {
+        service: service.name, pattern: route.match.trim().replace(/\s+/g, ' '), match: parsed.match, scopes: route.scopes, signature: route.signature, public: route.public, upstream,
+        rateLimit: route.rateLimit, limits: route.limits ?? {},
+      };
     }),
   );
 }

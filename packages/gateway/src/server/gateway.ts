@@ -31,9 +31,20 @@ import { ClientAuthThrottle } from '../oauth/throttle.js';
 import { createClientIpResolver } from '../pipeline/identify.js';
 import { createAuthorizeStage } from '../pipeline/authorize.js';
 import { createDataPlaneHandler } from '../pipeline/data-plane.js';
-import type { Stage } from '../pipeline/data-plane.js';
 import { createUpstreams } from '../pipeline/forward.js';
 import { compileRoutes } from '../pipeline/route.js';
+import { createAuthGuard } from '../pipeline/brute-force.js';
+import type { BlockEvent } from '../pipeline/brute-force.js';
+import { createSignatureStages } from '../pipeline/signature.js';
+import { appendAudit } from '../observe/audit.js';
+import { createStageCompiler } from '../pipeline/stages.js';
+import { SigningKeyResolver } from '../credentials/request-signing-keys.js';
+import { createMemoryNonceStore, createRedisNonceStore } from '../state/nonce-store.js';
+import type { NonceStore } from '../state/nonce-store.js';
+import { createMemoryRateLimitStore, createRedisRateLimitStore } from '../state/rate-limit-store.js';
+import type { RateLimitStore } from '../state/rate-limit-store.js';
+import { connectRedis } from '../state/redis.js';
+import type { RedisConnection } from '../state/redis.js';
 import { createInProcessChangeBus } from '../state/change-bus.js';
 import { createPostgresChangeBus } from '../state/postgres-change-bus.js';
 import { systemClock } from '../state/clock.js';
@@ -43,6 +54,8 @@ import type { Database } from '../store/sql.js';
 import { ensureDevCertificates } from './dev-ca.js';
 import { createListener, listen, urlFor, useCertificate } from './listener.js';
 import { loadTlsFiles } from './tls.js';
+import { startOperations } from './operations.js';
+import type { Operations } from './operations.js';
 
 export interface GatewayOptions {
   readonly config: Config;
@@ -69,6 +82,8 @@ export interface Gateway {
   readonly credentials: CredentialDeps;
   /** The token signing keys and the access-token verifier (for the demo, tests and benchmarks). */
   readonly oauth: { readonly keys: SigningKeys; readonly tokens: TokenVerifier; readonly issuer: string };
+  /** Security operations: access records, audit seal, alerts. */
+  readonly operations: Operations;
   /** Writes pending last-used times and allow-list refusal records now (they are otherwise batched). */
   flushUsage(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to drainTimeout), then releases everything. */
@@ -189,7 +204,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const keyring = await Keyring.open(db, masterKeys.keys);
     await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
-    if (config.redis) logger.warn('redis.url is set but not used yet: change events travel over PostgreSQL; rate limits and nonces arrive with traffic policies');
+    const redis = config.redis ? await connectRedis(config.redis.url, config.redis.keyPrefix, logger) : undefined;
+    const { rateLimits, nonces } = traffic(config, redis, metrics, logger);
     const bus = config.database
       ? await createPostgresChangeBus({ url: config.database.url, logger })
       : createInProcessChangeBus();
@@ -200,22 +216,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
     const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
+    const requestSigningKeys = new SigningKeyResolver(db, keyring, bus);
     const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db as Database, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
     lastUsed.start();
     const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
     refusals.start();
+    const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials });
 
     // The issuer is the data plane's own URL unless configured: known once the listener has its port.
     const site = { issuer: config.oauth.issuer ?? '' };
     const issuer = () => site.issuer;
     const audience = () => config.oauth.audience ?? site.issuer;
-    const signingKeys = await SigningKeys.open({ db, keyring, bus, clock, algorithm: config.oauth.signingAlgorithm });
+    const tokenKeys = await SigningKeys.open({ db, keyring, bus, clock, algorithm: config.oauth.signingAlgorithm });
     const denyList = await TokenDenyList.open(db, bus, clock);
-    const tokens = new TokenVerifier({ db, bus, clock, keys: signingKeys, denyList, issuer, audience });
+    const tokens = new TokenVerifier({ db, bus, clock, keys: tokenKeys, denyList, issuer, audience });
     const resolveClientIp = createClientIpResolver(config.trustedProxies);
     const dpop = new DpopVerifier(clock);
     const oauthFor = createOAuthHandler({
-      db, clock, keys: signingKeys, denyList, tokens, throttle: new ClientAuthThrottle(), dpop, logger, metrics, issuer, audience,
+      db, clock, keys: tokenKeys, denyList, tokens, throttle: new ClientAuthThrottle(), dpop, logger, metrics, issuer, audience,
       accessTokenLifetimeMs: config.oauth.accessTokenLifetime,
       loginUrl: config.oauth.loginUrl,
       clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']),
@@ -223,27 +241,51 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     let draining = false;
     const ready = async () => !draining && (await (db as Database).ping());
+    // Redis down is reported, not fatal: the insurance limiter holds the limits meanwhile (docs/rate-limits.md).
+    const dependencies = async (): Promise<Record<string, 'up' | 'down'>> => (redis ? { redis: (await redis.ping()) ? 'up' : 'down' } : {});
+    const routes = compileRoutes(config.services);
     const upstreams = createUpstreams(config.services);
-    const stages: Stage[] = [createAuthenticateStage({ verifier, tokens: { verifier: tokens, dpop, origin: () => new URL(issuer()).origin }, clock, metrics, logger }), createAuthorizeStage({ metrics, logger, refusals })];
+    const openDatabase_ = db;
+    const stagesFor = createStageCompiler({
+      services: config.services,
+      routes,
+      rateLimits,
+      metrics,
+      authenticate: createAuthenticateStage({
+        verifier, tokens: { verifier: tokens, dpop, origin: () => new URL(issuer()).origin }, clock, metrics, logger,
+        guard: createAuthGuard({ policy: config.bruteForce, store: rateLimits, metrics, logger, clock, onBlock: (event) => auditBlock(openDatabase_, event, clock, logger) }),
+      }),
+      authorize: createAuthorizeStage({ metrics, logger, refusals }),
+      signature: createSignatureStages({ keys: requestSigningKeys, nonces, clock, metrics, logger }),
+    });
     handleData = createDataPlaneHandler({
-      routes: compileRoutes(config.services),
+      routes,
       upstreams,
       limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
       trustedProxies: config.trustedProxies,
       logger,
       metrics,
       accessLog: config.log.access,
-      stages,
+      stagesFor,
+      dependencies,
       // A use is a request let through by every stage; a refused one (a 403 from an allow-list) is not.
       admitted: (ctx) => {
         if (ctx.principal?.credentialKind === 'api-key') lastUsed.touch(ctx.principal.credentialId, clock());
       },
       ready,
       isDraining: () => draining,
+      onFinish: operations.onFinish,
+      tracer: operations.tracer,
     });
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
-    handleAdmin = createAdminHandler({ db, routes: adminRoutes(credentials, keyring, [...signingKeyRoutes(signingKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), metrics, logger, ready });
+    handleAdmin = createAdminHandler({
+      db,
+      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes],
+      metrics,
+      logger,
+      ready,
+    });
     useCertificate(dataServer, tls);
     useCertificate(adminServer, tls);
     const url = urlFor(config.listen.host, port);
@@ -269,11 +311,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await Promise.all(upstreams.map((u) => u.pool.close()));
       await lastUsed.close();
       await refusals.close();
+      await operations.close();
       verifier.close();
       tokens.close();
       denyList.close();
-      signingKeys.close();
+      requestSigningKeys.close();
       await bus.close();
+      await redis?.close();
       await openDb.close();
       logger.info('gateway stopped');
       logger.flush();
@@ -288,7 +332,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       db: openDb,
       keyring,
       credentials,
-      oauth: { keys: signingKeys, tokens, issuer: site.issuer },
+      oauth: { keys: tokenKeys, tokens, issuer: site.issuer },
+      operations,
       flushUsage: async () => {
         await lastUsed.flush();
         await refusals.flush();
@@ -300,4 +345,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await db?.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Rate-limit and nonce state: in process for one instance, Redis for many. Each decision the insurance
+ * limiter takes is counted; the log line is written at most every 10 s so an outage does not flood it.
+ */
+function traffic(config: Config, redis: RedisConnection | undefined, metrics: Metrics, logger: Logger): { rateLimits: RateLimitStore; nonces: NonceStore } {
+  if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
+  const instances = config.redis.instances;
+  let lastLog = 0;
+  const rateLimits = createRedisRateLimitStore(redis, instances, {
+    onInsurance(limit, error) {
+      metrics.rateLimitInsurance.inc();
+      if (Date.now() - lastLog < 10_000) return;
+      lastLog = Date.now();
+      logger.warn({ limit, instances, err: { message: (error as Error)?.message } }, 'redis failed: rate limits enforced in process at this instance\'s share (limit / redis.instances)');
+    },
+  });
+  return { rateLimits, nonces: createRedisNonceStore(redis) };
+}
+
+/** A brute-force block is a security event: it goes to the audit log (off the request path). */
+function auditBlock(db: Database, event: BlockEvent, clock: Clock, logger: Logger): void {
+  const entry = { actor: 'system', action: 'auth.block', target: `${event.kind}:${event.subject}`, detail: { failures: event.failures, blockSeconds: event.blockSeconds } };
+  db.transaction((tx) => appendAudit(tx, entry, new Date(clock()))).catch((error: unknown) => {
+    logger.error({ err: { message: (error as Error).message }, target: entry.target }, 'could not audit a brute-force block');
+  });
 }

@@ -49,7 +49,49 @@ CREATE TABLE audit_events (
 `,
   },
   {
-    id: '0002_oauth',
+    id: '0002_security_operations',
+    sql: `
+CREATE TABLE access_records (
+  seq bigserial PRIMARY KEY, at timestamptz NOT NULL, request_id text NOT NULL,
+  consumer_id text, credential_id text, credential_kind text,
+  service text, route text, method text NOT NULL, path text NOT NULL, status int NOT NULL,
+  latency_ms float8 NOT NULL, upstream_ms float8, client_ip text NOT NULL, problem text
+);
+CREATE INDEX access_records_at_idx ON access_records (at);
+CREATE INDEX access_records_consumer_idx ON access_records (consumer_id, seq);
+-- The audit chain head, signed under a keyring data key, so rewriting the whole table is caught too.
+CREATE TABLE audit_head (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one), seq bigint NOT NULL, hash bytea NOT NULL, seal text NOT NULL
+);
+CREATE TABLE alerts (
+  seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, at timestamptz NOT NULL, rule text NOT NULL, severity text NOT NULL,
+  subject text NOT NULL, message text NOT NULL, detail jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX alerts_at_idx ON alerts (at);
+-- Networks each key has been used from, for the never-seen-network rule.
+CREATE TABLE key_networks (
+  key_id text NOT NULL, network text NOT NULL, first_seen timestamptz NOT NULL, PRIMARY KEY (key_id, network)
+);
+`,
+  },
+  {
+    id: '0003_signing_keys',
+    sql: `
+CREATE TABLE signing_keys (
+  id text PRIMARY KEY,                       -- the keyid a client puts in Signature-Input (RFC 9421)
+  consumer_id text NOT NULL REFERENCES consumers(id),
+  algorithm text NOT NULL CHECK (algorithm IN ('hmac-sha256', 'ed25519')),
+  secret_sealed text,                        -- hmac-sha256: the shared secret, sealed by the keyring
+  public_jwk jsonb,                          -- ed25519: the public key the consumer registered
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz,
+  CHECK ((algorithm = 'hmac-sha256') = (secret_sealed IS NOT NULL) AND (algorithm = 'ed25519') = (public_jwk IS NOT NULL))
+);
+CREATE INDEX signing_keys_consumer_idx ON signing_keys (consumer_id);
+`,
+  },
+  {
+    id: '0004_oauth',
     sql: `
 CREATE TABLE oauth_clients (
   id text PRIMARY KEY,                       -- client_id (cli_ + 12 base62 chars), public

@@ -16,6 +16,12 @@ const MAY_HOLD_SQL = new Set([
   'admin/admin-token-repository.ts',
   'observe/audit.ts', // the audit log is its own repository: append and verify the hash chain
   'state/postgres-change-bus.ts', // LISTEN and pg_notify: the bus's transport, not data access
+  'observe/audit-seal.ts', // the audit log's sealed head, beside the chain it seals
+  'observe/access-records.ts', // the access-record repository (batched insert, filtered pages, retention)
+  'observe/alerts.ts', // the alert repository (stored with its audit record)
+  'credentials/key-ages.ts', // read-only key ages for the metrics (to fold into repository.ts)
+  'credentials/key-watch.ts', // key networks and aged keys for the anomaly rules (to fold into repository.ts)
+  'check/run-check.ts', // `SELECT 1` against a PostgreSQL URL: a reachability probe, not data access
 ]);
 const SQL_STATEMENT = /\.(query|exec)(<[^>]*>)?\(\s*[`'"]\s*(SELECT|INSERT|UPDATE|DELETE|LOCK|CREATE|ALTER|DROP|WITH|LISTEN)\b/i;
 

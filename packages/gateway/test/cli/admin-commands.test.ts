@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCredential } from '@portcullis/protocol';
@@ -242,5 +243,29 @@ describe('audit list', () => {
     expect(table.stdout).toMatch(/SEQ\s+AT\s+ACTOR\s+ACTION\s+TARGET/);
     expect(table.stdout).toContain('key.revoke');
     expect(await fails('audit', 'list', '--since', 'yesterday')).toContain("option '--since <duration>' argument 'yesterday' is invalid");
+  });
+});
+
+describe('portcullis signing-secrets and public-keys', () => {
+  it('creates an hmac-sha256 signing secret, shown once', async () => {
+    const consumer = await json<{ id: string }>('consumers', 'create', '--name', 'signer-co');
+    const created = await json<{ keyId: string; algorithm: string; secret: string; consumerId: string }>('signing-secrets', 'create', '--consumer', consumer.id);
+    expect(created).toMatchObject({ algorithm: 'hmac-sha256', consumerId: consumer.id });
+    expect(created.keyId).toMatch(/^psk_[0-9A-Za-z]{16}$/);
+    expect(Buffer.from(created.secret, 'base64url')).toHaveLength(32);
+    const human = await runCli(['signing-secrets', 'create', '--consumer', consumer.id, ...common]);
+    expect(human.stdout).toContain('shown once');
+  });
+
+  it('registers an Ed25519 public JWK from a file, and names the flag when the file is wrong', async () => {
+    const consumer = await json<{ id: string }>('consumers', 'create', '--name', 'ed-co');
+    const file = join(t.dataDir, 'ed.jwk');
+    writeFileSync(file, JSON.stringify(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' })));
+    const added = await json<{ keyId: string; algorithm: string }>('public-keys', 'add', '--consumer', consumer.id, '--jwk', file);
+    expect(added.algorithm).toBe('ed25519');
+    const missing = await runCli(['public-keys', 'add', '--consumer', consumer.id, '--jwk', join(t.dataDir, 'nope.jwk'), ...common, '--json']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('--jwk');
+    expect(missing.stdout).toBe('');
   });
 });

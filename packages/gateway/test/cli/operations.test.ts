@@ -29,7 +29,7 @@ describe('portcullis audit verify and keyring rotate', () => {
     await t.gateway.db.query(`UPDATE audit_events SET detail = '{"name":"mallory"}' WHERE seq = $1`, [second?.seq]);
     const broken = await runCli(['audit', 'verify', ...common]);
     expect(broken.code).toBe(3);
-    expect(JSON.parse(broken.stdout)).toEqual({ ok: false, records: 1, brokenAt: second?.seq });
+    expect(JSON.parse(broken.stdout)).toEqual({ ok: false, records: 1, brokenAt: second?.seq, reason: 'tampered', message: expect.stringContaining(`record ${second?.seq} was altered`) });
   });
 
   it('rotates the keyring: a new active data key, old ciphertexts still readable', async () => {

@@ -114,12 +114,22 @@ describe('loadConfig', () => {
     expect(problemsOf(write(`keys: { maxAge: 30d, warnAge: 60d }\n${SERVICE}`))).toContain('keys.warnAge: warnAge must be shorter than maxAge');
   });
 
-  it('refuses policies this version cannot enforce yet, rather than accept them and fail open', () => {
-    const message = problemsOf(
+  it('accepts rate limits and required signatures, now that both are enforced', () => {
+    const config = loadConfig(
       write(SERVICE.replace('routes:', 'rateLimit: { requests: 100, per: 1m }\n    routes:').replace('scopes: [companies:read] }', 'scopes: [companies:read], signature: required }')),
     );
-    expect(message).toContain('services[0].rateLimit: rate limiting is not available in this version yet');
-    expect(message).toContain('services[0].routes[0].signature: request signatures (RFC 9421) are not available in this version yet');
+    expect(config.services[0]?.rateLimit).toEqual({ requests: 100, per: 60_000 });
+    expect(config.services[0]?.routes[0]?.signature).toBe('required');
+  });
+
+  it('refuses a route header limit above the global one, naming the key and the fix', () => {
+    const message = problemsOf(write(SERVICE.replace('scopes: [companies:read] }', 'scopes: [companies:read], limits: { maxHeaderBytes: 65536 } }')));
+    expect(message).toContain('services[0].routes[0].limits.maxHeaderBytes: a route can only lower the global limits.maxHeaderBytes (16384)');
+  });
+
+  it('keeps redis settings from the file when PORTCULLIS_REDIS_URL supplies the URL', () => {
+    const config = loadConfig(write(`redis: { url: "redis://r:6379", instances: 3 }\n${SERVICE}`), { PORTCULLIS_REDIS_URL: 'redis://:pw@r:6379' });
+    expect(config.redis).toEqual({ url: 'redis://:pw@r:6379', keyPrefix: 'portcullis:', instances: 3 });
   });
 
   it('refuses a :name route segment (it would match only the literal text), with the "*" form as the fix', () => {

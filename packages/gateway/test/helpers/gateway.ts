@@ -71,7 +71,10 @@ export async function startTestGateway(
 /** The one way tests start a gateway: a temp dataDir, ephemeral ports, tls: auto, captured logs. */
 async function launch(input: Partial<ConfigInput>, env: NodeJS.ProcessEnv, options: TestGatewayOptions & StartOptions) {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
-  const config = validateConfig({ listen: { port: 0 }, admin: { port: 0 }, tls: 'auto', dataDir, ...input }, 'test', dataDir, env);
+  // Most tests send many bad credentials from one address on purpose: brute-force blocking stays out of
+  // their way unless a test configures it (test/pipeline/brute-force.test.ts).
+  const bruteForce = { ipFailures: 100_000, credentialFailures: 100_000, slowAfter: 100_000 };
+  const config = validateConfig({ listen: { port: 0 }, admin: { port: 0 }, tls: 'auto', dataDir, bruteForce, ...input }, 'test', dataDir, env);
   const logs = captureLogs();
   if (options.freezeIntervals) vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   let gateway: Gateway;
@@ -139,6 +142,8 @@ export interface StartOptions {
    * setInterval while the gateway starts; Node's servers use their own timers.)
    */
   freezeIntervals?: boolean;
+  /** The environment the gateway reads (secrets named by the config). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The routes the credential tests call: one per scope, and one public. */
@@ -166,7 +171,7 @@ export async function startCredentialGateway(
 ): Promise<CredentialGateway> {
   const upstream = await startRecordingUpstream();
   const clock = new FakeClock();
-  const { gateway, dataDir, ca, logs, agent } = await launch(configure(upstream.url), {}, { clock: clock.read, ...options });
+  const { gateway, dataDir, ca, logs, agent } = await launch(configure(upstream.url), options.env ?? {}, { clock: clock.read, ...options });
   const adminToken = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
 
   /** Header values given as undefined are left out, e.g. `{ authorization: undefined }` for no token. */

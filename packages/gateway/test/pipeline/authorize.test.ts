@@ -238,7 +238,7 @@ describe('authorize fails closed (issue 7)', () => {
     const authorize = createAuthorizeStage({ metrics, logger: logs.logger });
     const routes = compileRoutes(validateConfig({ services: [companiesService('http://127.0.0.1:9')] }, 'test', '/tmp', {}).services);
     const route = routes[0];
-    const ctx: RequestContext = { id: 'req-1', startedAt: 0, clientIp: '127.0.0.1', path: '/companies/1', query: '', route, principal: undefined };
+    const ctx: RequestContext = { id: 'req-1', startedAt: 0, clientIp: '127.0.0.1', path: '/companies/1', query: '', route, principal: undefined, responseHeaders: undefined, bodyTransform: undefined };
     const refusal = authorize({ headers: {} } as IncomingMessage, ctx);
     expect(refusal).toMatchObject({ code: 'invalid-credential' });
     expect(logs.text()).toContain('refusing (fail closed)');

@@ -1,0 +1,145 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateCredential } from '@portcullis/protocol';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startInstancePair } from '../helpers/cluster.js';
+import { expectProblem, startCredentialGateway } from '../helpers/gateway.js';
+import type { CredentialGateway, TestGateway } from '../helpers/gateway.js';
+
+let t: CredentialGateway;
+
+beforeAll(async () => {
+  t = await startCredentialGateway();
+});
+afterAll(() => t.stop());
+
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  const config = join(t.dataDir, 'portcullis.yaml');
+  writeFileSync(config, `dataDir: ${t.dataDir}\n`);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  try {
+    return { code: await main(['node', 'portcullis', ...args, '--config', config, '--admin-url', t.gateway.adminUrl]), out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('portcullis incident', () => {
+  it('revokes every key of the consumer, reissues on the same terms once, and saves its recent access for review', async () => {
+    const victim = await t.createConsumer();
+    const other = await t.createConsumer();
+    const keys = [
+      await t.createKey({ consumerId: victim, scopes: ['companies:read'], allowedIps: ['127.0.0.1/32'], expiresIn: '30d' }),
+      await t.createKey({ consumerId: victim, scopes: ['companies:read', 'companies:write'] }),
+    ];
+    const bystander = await t.createKey({ consumerId: other, scopes: ['companies:read'] });
+    for (const k of [...keys, bystander]) expect((await t.callWith(k.key, '/companies/1')).status).toBe(200);
+    expect((await t.callWith(keys[0]?.key as string, '/companies', { method: 'POST', body: '{}' })).status).toBe(403);
+
+    const out = join(t.dataDir, 'review.jsonl');
+    const { code, out: printed } = await cli('incident', '--consumer', victim, '--reissue', '--since', '1h', '--out', out, '--json');
+    expect(code).toBe(0);
+    const answer = JSON.parse(printed) as { revoked: string[]; reissued: { id: string; key: string; replaces: string; scopes: string[]; allowedIps: string[]; expiresAt: string }[]; accessRecords: { count: number } };
+    expect(answer.revoked.sort()).toEqual(keys.map((k) => k.id).sort());
+
+    for (const k of keys) expect((await t.callWith(k.key, '/companies/1')).status).toBe(401);
+    expect((await t.callWith(bystander.key, '/companies/1')).status).toBe(200);
+
+    // Same terms: scopes, allow-lists and lifetime.
+    const first = answer.reissued.find((r) => r.replaces === keys[0]?.id);
+    expect(first).toMatchObject({ scopes: ['companies:read'], allowedIps: ['127.0.0.1/32'] });
+    expect(Date.parse(first?.expiresAt as string) - t.clock.now).toBeGreaterThan(29 * 86_400_000);
+    for (const r of answer.reissued) expect((await t.callWith(r.key, '/companies/1')).status).toBe(200);
+
+    const review = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { consumerId: string; status: number; credentialId: string });
+    expect(review.length).toBe(answer.accessRecords.count);
+    expect(review.every((r) => r.consumerId === victim)).toBe(true);
+    expect(review.map((r) => r.status).sort()).toEqual([200, 200, 403]);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).not.toContain(keys[0]?.key);
+
+    const audit = (await t.admin('GET', `/admin/v1/audit?action=consumer.incident&target=${victim}`)).json() as { events: { detail: { revoked: string[] } }[] };
+    expect(audit.events[0]?.detail.revoked.sort()).toEqual(keys.map((k) => k.id).sort());
+  });
+
+  it('answers 404 for an unknown consumer', async () => {
+    expectProblem(await t.admin('POST', '/admin/v1/consumers/con_nope/incident', {}), 404, 'not-found');
+  });
+});
+
+describe('POST /admin/v1/leaks (GitHub secret scanning partner format)', () => {
+  it('revokes a reported key at once, names its consumer in an alert, and answers without the key', async () => {
+    const consumer = await t.createConsumer('leaky-app');
+    const key = await t.createKey({ consumerId: consumer, scopes: ['companies:read'] });
+    const stranger = generateCredential('apiKey').value; // well-formed, checksum valid, not ours
+    const forged = `${key.key.slice(0, 17)}${generateCredential('apiKey').value.slice(17)}`; // our key id, another secret
+    const reply = await t.admin('POST', '/admin/v1/leaks', [
+      { token: key.key, type: 'portcullis_api_key', url: 'https://github.com/acme/app/blob/abc/config.js', source: 'content' },
+      { token: stranger, type: 'portcullis_api_key', url: 'https://gist.github.com/x', source: 'gist' },
+      { token: forged, type: 'portcullis_api_key', url: 'https://gist.github.com/y', source: 'gist' },
+    ]);
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.text).not.toContain(key.key);
+    expect(reply.text).not.toContain(stranger);
+    const answer = reply.json() as { label: string; key_id?: string; consumer_id?: string; token_hash: string }[];
+    expect(answer.map((a) => a.label)).toEqual(['true_positive', 'false_positive', 'false_positive']);
+    expect(answer[0]).toMatchObject({ key_id: key.id, consumer_id: consumer });
+    expect(answer[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+
+    expect((await t.callWith(key.key, '/companies/1')).status).toBe(401);
+    await t.gateway.operations.alerts.settle();
+    const alerts = (await t.admin('GET', '/admin/v1/alerts?rule=leaked-key')).json() as { alerts: { subject: string; message: string }[] };
+    expect(alerts.alerts[0]).toMatchObject({ subject: `key:${key.id}`, message: expect.stringContaining(`consumer ${consumer}`) });
+    expect(JSON.stringify(alerts)).not.toContain(key.key);
+  });
+
+  it('refuses a body that is not a report', async () => {
+    const body = expectProblem(await t.admin('POST', '/admin/v1/leaks', { token: 'x' }), 400, 'bad-request');
+    expect(body.errors).toBeDefined();
+  });
+});
+
+describe('keys rotate --grace 0s', () => {
+  it('cuts over at once for a leaked key', async () => {
+    const key = await t.createKey({ consumerId: await t.createConsumer(), scopes: ['companies:read'] });
+    expect((await t.callWith(key.key, '/companies/1')).status).toBe(200);
+    const reply = await t.admin('POST', `/admin/v1/keys/${key.id}/rotate`, { grace: '0s' });
+    expect(reply.status, reply.text).toBe(201);
+    expect((await t.callWith(key.key, '/companies/1')).status).toBe(401);
+    expect((await t.callWith((reply.json() as { key: string }).key, '/companies/1')).status).toBe(200);
+  });
+});
+
+const url = process.env.PORTCULLIS_TEST_DATABASE_URL;
+if (!url) console.log('[skipped] incident across instances: set PORTCULLIS_TEST_DATABASE_URL to run it against PostgreSQL');
+
+describe.skipIf(!url)('incident across instances (PostgreSQL)', () => {
+  let pair: Awaited<ReturnType<typeof startInstancePair>>;
+  let a: TestGateway;
+  let b: TestGateway;
+
+  beforeAll(async () => {
+    pair = await startInstancePair(url as string, 'pc_incident', (upstream) => ({ services: [{ name: 'api', upstream, routes: [{ match: 'GET /things', scopes: ['things:read'] }] }] }));
+    ({ a, b } = pair);
+  });
+  afterAll(() => pair?.close());
+
+  it('leaves the consumer no working key at the other instance within one second', async () => {
+    const token = readFileSync(`${a.dataDir}/admin.token`, 'utf8').trim();
+    const post = async (path: string, body: unknown) =>
+      (await a.admin(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Record<string, string>;
+    const consumer = await post('/admin/v1/consumers', { name: 'breached-co' });
+    const keys = [await post('/admin/v1/keys', { consumerId: consumer.id, scopes: ['things:read'] }), await post('/admin/v1/keys', { consumerId: consumer.id, scopes: ['things:read'] })];
+    for (const k of keys) expect((await b.call('/things', { headers: { 'x-api-key': k.key as string } })).status).toBe(200); // cached at b
+    await post(`/admin/v1/consumers/${consumer.id}/incident`, {});
+    const start = performance.now();
+    for (const k of keys) {
+      while ((await b.call('/things', { headers: { 'x-api-key': k.key as string } })).status !== 401) {
+        if (performance.now() - start > 1_000) throw new Error('a key still works at the other instance after one second');
+      }
+    }
+    expect(performance.now() - start).toBeLessThan(1_000);
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryNonceStore, NonceStoreFull } from '../../src/state/nonce-store.js';
+import { createMemoryRateLimitStore } from '../../src/state/rate-limit-store.js';
+import { describeStateStores } from './state.case.js';
+
+describeStateStores('memory', () => ({ rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() }));
+
+describe('memory nonce store bound', () => {
+  it('refuses a new nonce rather than forget a live one when full (a forgotten nonce could be replayed)', async () => {
+    const nonces = createMemoryNonceStore(2);
+    expect(await nonces.claim('a', 60_000)).toBe(true);
+    expect(await nonces.claim('b', 60_000)).toBe(true);
+    await expect(nonces.claim('c', 60_000)).rejects.toBeInstanceOf(NonceStoreFull);
+    expect(await nonces.claim('a', 60_000)).toBe(false);
+  });
+
+  it('makes room once old nonces have expired', async () => {
+    const nonces = createMemoryNonceStore(1);
+    expect(await nonces.claim('a', 20)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await nonces.claim('b', 60_000)).toBe(true);
+  });
+});
