@@ -128,7 +128,15 @@ export const configSchema = z
       })
       .prefault({}),
     keys: z
-      .strictObject({ maxAge: duration('90d').default(90 * 86_400_000), warnAge: duration('30d').default(30 * 86_400_000) })
+      .strictObject({
+        maxAge: duration('90d').default(90 * 86_400_000),
+        warnAge: duration('30d').default(30 * 86_400_000),
+        /**
+         * How long a verified key is served from memory before the store is asked again; also the longest
+         * a cached key keeps working while the database is unreachable (then 503, fail closed).
+         */
+        cacheFor: duration('1m').default(60_000),
+      })
       .prefault({})
       .refine((keys) => keys.warnAge < keys.maxAge, { message: 'warnAge must be shorter than maxAge', path: ['warnAge'] }),
     log: z

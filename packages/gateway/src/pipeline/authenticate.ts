@@ -15,7 +15,8 @@ import { INVALID_CREDENTIAL, MISSING_CREDENTIAL } from './refusals.js';
 import type { AuthGuard } from './brute-force.js';
 
 const AMBIGUOUS: Problem = problem('bad-request', 'Send one credential: Authorization or X-API-Key, not two different ones.');
-const UNAVAILABLE: Problem = problem('unavailable');
+/** The store is unreachable: fail closed, and tell the client when to try again (RFC 9110 §10.2.3). */
+const UNAVAILABLE: Problem = problem('unavailable', undefined, { 'retry-after': '5' });
 
 const BEARER = /^Bearer +([\x21-\x7E]+) *$/i;
 const DPOP = /^DPoP +([\x21-\x7E]+) *$/i;

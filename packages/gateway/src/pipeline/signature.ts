@@ -17,7 +17,7 @@ import type { CompiledRoute } from './route.js';
 
 /** One answer for every signature failure: which part failed is for the log and metrics only. */
 const INVALID: Problem = problem('invalid-signature');
-const UNAVAILABLE: Problem = problem('unavailable');
+const UNAVAILABLE: Problem = problem('unavailable', undefined, { 'retry-after': '5' });
 /** CONTRACT §3: `created` within 300 s. */
 export const SIGNATURE_MAX_AGE_SECONDS = 300;
 

@@ -215,7 +215,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       keyring.refresh().catch((error: Error) => logger.error({ err: { message: error.message } }, 'could not re-read the active data key'));
     });
     const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
-    const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
+    const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys, positiveTtlMs: config.keys.cacheFor });
     const requestSigningKeys = new SigningKeyResolver(db, keyring, bus);
     const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db as Database, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
     lastUsed.start();
