@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/syntax.js';
 import type { SigningKeys } from '../credentials/signing-keys.js';
-import { appendAudit } from '../observe/audit.js';
 import type { Clock } from '../state/clock.js';
-import type { Database } from '../store/sql.js';
 import { readJson } from './http.js';
 import type { AdminRoute } from './routes.js';
 
@@ -13,7 +11,7 @@ const DEFAULT_LEAD_MS = 15 * 60_000;
 const rotateBody = z.strictObject({ lead: durationSchema('15m').optional() });
 
 /** The token signing keys in the admin API (`portcullis signing-keys list|rotate`). */
-export function signingKeyRoutes(keys: SigningKeys, db: Database, clock: Clock): AdminRoute[] {
+export function signingKeyRoutes(keys: SigningKeys, clock: Clock): AdminRoute[] {
   const describe = () => {
     const now = clock();
     const current = keys.current(now).kid;
@@ -31,10 +29,7 @@ export function signingKeyRoutes(keys: SigningKeys, db: Database, clock: Clock):
       roles: ['owner', 'admin'],
       handle: async ({ req, admin }) => {
         const body = await readJson(req, rotateBody);
-        const next = await keys.rotate(body.lead ?? DEFAULT_LEAD_MS);
-        await db.transaction((tx) =>
-          appendAudit(tx, { actor: admin.tokenId, action: 'signing-key.rotate', target: next.kid, detail: { signsFrom: next.signsFrom.toISOString() } }, new Date(clock())),
-        );
+        const next = await keys.rotate(body.lead ?? DEFAULT_LEAD_MS, admin.tokenId);
         return { status: 201, body: { kid: next.kid, signsFrom: next.signsFrom.toISOString(), keys: describe() } };
       },
     },

@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { appendAudit } from '../observe/audit.js';
 import type { CryptoKey, JWK } from 'jose';
 import type { Keyring } from '../crypto/keyring.js';
 import type { ChangeBus } from '../state/change-bus.js';
@@ -145,11 +146,13 @@ export class SigningKeys {
    * Adds the next key, published now and signing from `now + lead`, so verifiers that cache the JWKS
    * see it before the first token it signs. Every instance reloads through the change bus.
    */
-  async rotate(leadMs: number): Promise<{ kid: string; signsFrom: Date }> {
+  async rotate(leadMs: number, actor: string): Promise<{ kid: string; signsFrom: Date }> {
     const now = this.options.clock();
     const signsFrom = new Date(now + leadMs);
+    // The new key and its audit record commit together: a crash in between can leave neither alone.
     const kid = await this.options.bus.transaction(this.options.db, async (tx, publish) => {
       const created = await generate(this.options.algorithm, this.options.keyring, tx, signsFrom, new Date(now));
+      await appendAudit(tx, { actor, action: 'signing-key.rotate', target: created, detail: { signsFrom: signsFrom.toISOString() } }, new Date(now));
       await publish({ kind: 'signing-key', id: created });
       return created;
     });

@@ -281,7 +281,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
     handleAdmin = createAdminHandler({
       db,
-      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes],
+      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes],
       metrics,
       logger,
       ready,
