@@ -77,6 +77,13 @@ const serviceSchema = z.strictObject({
   ca: z.string().optional(),
   timeout: duration('30s').default(30_000),
   connections: z.number().int().min(1).max(1024).default(64),
+  /** Extra attempts for GET, HEAD, OPTIONS, PUT and DELETE without a body when the upstream connection fails. */
+  retries: z.number().int().min(0).max(5).default(0),
+  /** Fail fast (503) while the upstream keeps failing, instead of making every client wait for it. */
+  circuitBreaker: z
+    .strictObject({ failures: z.number().int().min(1).max(1000).default(5), cooldown: duration('30s').default(30_000) })
+    .transform(({ failures, cooldown }) => ({ failures, cooldownMs: cooldown }))
+    .optional(),
   /** Per consumer, across all instances. */
   rateLimit: rateLimitSchema.optional(),
   /** Per client IP, for requests without a principal (public routes). */

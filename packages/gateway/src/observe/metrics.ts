@@ -45,6 +45,18 @@ export function createMetrics() {
       labelNames: ['service', 'kind'] as const,
       registers: [registry],
     }),
+    upstreamCircuitOpen: new Gauge({
+      name: 'portcullis_upstream_circuit_open',
+      help: "1 while a service's circuit breaker is open (requests fail fast with 503), else 0",
+      labelNames: ['service'] as const,
+      registers: [registry],
+    }),
+    upstreamShortCircuited: new Counter({
+      name: 'portcullis_upstream_short_circuited_total',
+      help: 'Requests answered 503 at once because the service circuit breaker was open',
+      labelNames: ['service'] as const,
+      registers: [registry],
+    }),
     authFailures: new Counter({
       name: 'portcullis_auth_failures_total',
       help: 'Refused credentials by internal reason (never exposed to clients)',

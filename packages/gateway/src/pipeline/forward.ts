@@ -12,6 +12,7 @@ import type { Problem } from '../http/problems.js';
 import { baseHeaders } from '../http/headers.js';
 import { HOP_BY_HOP, isDroppedRequestHeader } from './client-headers.js';
 import { BodyRefused } from './body-check.js';
+import { CircuitBreaker, mayRetry } from './upstream-guard.js';
 
 /** Response fields that describe the upstream's software: not the client's business. */
 const UPSTREAM_DETAIL = new Set(['x-powered-by', 'server', 'x-aspnet-version', 'x-aspnetmvc-version']);
@@ -22,9 +23,20 @@ export interface Upstream {
   readonly pool: Pool;
   readonly host: string;
   readonly timeout: number;
+  /** Extra attempts for idempotent requests without a body after a transport failure (`retries`). */
+  readonly retries: number;
+  readonly breaker: CircuitBreaker | undefined;
+  /** Counts a request the open circuit refused. */
+  readonly shortCircuited: () => void;
 }
 
-export function createUpstreams(services: readonly ServiceConfig[]): Upstream[] {
+/** Told when a service's circuit opens or closes, and of each request it refused (metrics). */
+export interface BreakerEvents {
+  circuit(service: string, open: boolean): void;
+  shortCircuited(service: string): void;
+}
+
+export function createUpstreams(services: readonly ServiceConfig[], events?: BreakerEvents): Upstream[] {
   return services.map((service) => {
     const url = new URL(service.upstream);
     const timeout = service.timeout;
@@ -38,7 +50,11 @@ export function createUpstreams(services: readonly ServiceConfig[]): Upstream[] 
       // Upstream TLS is always validated; a private CA may be added, never validation removed.
       ...(url.protocol === 'https:' ? { connect: { ca: service.ca ? readFileSync(service.ca) : undefined, minVersion: 'TLSv1.2' as const } } : {}),
     });
-    return { name: service.name, pool, host: url.host, timeout };
+    const breaker = service.circuitBreaker
+      ? new CircuitBreaker({ ...service.circuitBreaker, onChange: (open) => events?.circuit(service.name, open) })
+      : undefined;
+    const shortCircuited = () => events?.shortCircuited(service.name);
+    return { name: service.name, pool, host: url.host, timeout, retries: service.retries, breaker, shortCircuited };
   });
 }
 
@@ -97,7 +113,8 @@ export interface ForwardLimits {
 
 export type ForwardOutcome =
   | { readonly status: number }
-  | { readonly problem: Problem; readonly cause?: unknown; readonly close?: boolean }
+  /** `upstream`: the upstream failed to answer (counts against its circuit breaker, may be retried). */
+  | { readonly problem: Problem; readonly cause?: unknown; readonly close?: boolean; readonly upstream?: boolean }
   /** The client went away mid-exchange: nothing to answer, and not the upstream's fault. */
   | { readonly clientGone: true };
 
@@ -140,7 +157,7 @@ function failure(error: Error): ForwardOutcome {
   if (error instanceof BodyTooLarge) return { problem: problem('payload-too-large'), cause: error, close: true };
   if (error instanceof BodyTimeout) return { problem: problem('request-timeout'), cause: error, close: true };
   if (error instanceof BodyRefused) return { problem: error.problem, cause: error, close: true };
-  return { problem: upstreamProblem(error), cause: error };
+  return { problem: upstreamProblem(error), cause: error, upstream: true };
 }
 
 /**
@@ -204,8 +221,48 @@ class Exchange implements Dispatcher.DispatchHandler {
 /**
  * Streams the request to the upstream and the response back. `identityHeaders` are the X-Portcullis-*
  * fields (flat name/value list) set by earlier stages. Resolves once the exchange has finished or failed.
+ * An open circuit answers 503 at once; a transport failure of an idempotent request without a body is
+ * retried up to the service's `retries` (only before any of the answer was sent).
  */
 export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  upstream: Upstream,
+  limits: ForwardLimits,
+  identityHeaders: readonly string[],
+): Promise<ForwardOutcome> {
+  // The common case costs nothing extra on the hot path.
+  if (upstream.breaker === undefined && upstream.retries === 0) return exchangeOnce(req, res, ctx, upstream, limits, identityHeaders);
+  return guardedForward(req, res, ctx, upstream, limits, identityHeaders);
+}
+
+async function guardedForward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  upstream: Upstream,
+  limits: ForwardLimits,
+  identityHeaders: readonly string[],
+): Promise<ForwardOutcome> {
+  const admitted = upstream.breaker?.admit() ?? { trial: false };
+  if (typeof admitted === 'number') {
+    upstream.shortCircuited();
+    return { problem: problem('unavailable', undefined, { 'retry-after': String(Math.ceil(admitted / 1000)) }) };
+  }
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await exchangeOnce(req, res, ctx, upstream, limits, identityHeaders);
+    const failed = 'problem' in outcome && outcome.upstream === true;
+    if (failed && attempt < upstream.retries && !res.headersSent && !res.destroyed && mayRetry(req.method ?? '', hasBody, outcome.cause)) continue;
+    // An answer or a failure of the upstream is a verdict; a refused body or a client gone is none.
+    if ('status' in outcome || failed) upstream.breaker?.record(!failed, admitted.trial);
+    else if (admitted.trial) upstream.breaker?.release();
+    return outcome;
+  }
+}
+
+function exchangeOnce(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: RequestContext,

@@ -244,7 +244,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Redis down is reported, not fatal: the insurance limiter holds the limits meanwhile (docs/rate-limits.md).
     const dependencies = async (): Promise<Record<string, 'up' | 'down'>> => (redis ? { redis: (await redis.ping()) ? 'up' : 'down' } : {});
     const routes = compileRoutes(config.services);
-    const upstreams = createUpstreams(config.services);
+    const breakerEvents = {
+      circuit: (service: string, open: boolean) => {
+        metrics.upstreamCircuitOpen.set({ service }, open ? 1 : 0);
+        logger.warn({ service }, open ? 'upstream circuit opened: failing fast until the cooldown ends' : 'upstream circuit closed');
+      },
+      shortCircuited: (service: string) => metrics.upstreamShortCircuited.inc({ service }),
+    };
+    const upstreams = createUpstreams(config.services, breakerEvents);
     const openDatabase_ = db;
     const stagesFor = createStageCompiler({
       services: config.services,
