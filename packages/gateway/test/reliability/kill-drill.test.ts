@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,9 +31,13 @@ interface Known {
 }
 
 /** One life of the victim: it checks what the previous kill left, rotates, and is killed at a random time. */
+const living = new Set<ChildProcess>();
+
 function runVictim(dataDir: string, knownFile: string, env: NodeJS.ProcessEnv, known: Known): Promise<{ checked: string[]; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dataDir, knownFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    living.add(child);
+    child.once('exit', () => living.delete(child));
     let output = '';
     let buffered = '';
     let checked: string[] | undefined;
@@ -87,16 +92,20 @@ async function drill(dataDir: string, extraEnv: NodeJS.ProcessEnv, reopen: () =>
 }
 
 // The two stores run side by side: PostgreSQL's lives mostly wait on the server.
+// LONG: about a second per embedded life on a quiet machine (PGlite starts each time), far more when busy.
 describe.concurrent('drill: kill -9 during rotations', () => {
   const root = mkdtempSync(join(tmpdir(), 'portcullis-kill-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => {
+    for (const child of living) child.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  });
 
-  it(`embedded store: ${KILLS} kills, every credential valid, every ciphertext decrypts, audit chain intact, opens without repair`, { timeout: 120_000 }, async () => {
+  it(`embedded store: ${KILLS} kills, every credential valid, every ciphertext decrypts, audit chain intact, opens without repair`, { timeout: 300_000 }, async () => {
     const dataDir = join(root, 'embedded');
     await drill(dataDir, {}, () => openDatabase({ dataDir }));
   });
 
-  it.skipIf(!testDatabaseUrl)(`PostgreSQL: ${KILLS} kills, the same invariants`, { timeout: 120_000 }, async () => {
+  it.skipIf(!testDatabaseUrl)(`PostgreSQL: ${KILLS} kills, the same invariants`, { timeout: 300_000 }, async () => {
     const schema = randomSchema('pc_kill');
     try {
       await drill(join(root, 'pg'), { DRILL_DATABASE_URL: testDatabaseUrl, DRILL_SCHEMA: schema }, () =>
