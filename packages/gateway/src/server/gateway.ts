@@ -307,6 +307,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let stopping: Promise<void> | undefined;
     async function stop(): Promise<void> {
       draining = true;
+      // Answers while draining say `Connection: close`, so clients stop reusing connections about to go.
+      for (const server of [dataServer, adminServer]) {
+        server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => (res.shouldKeepAlive = false));
+      }
       dataServer.close();
       adminServer.close();
       dataServer.closeIdleConnections();
