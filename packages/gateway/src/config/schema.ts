@@ -126,6 +126,8 @@ export const configSchema = z
         bodyTimeout: duration('30s').default(30_000),
         handshakeTimeout: duration('10s').default(10_000),
         keepAliveTimeout: duration('5s').default(5_000),
+        /** A client that reads none of its response for this long is disconnected (and the upstream with it). */
+        sendTimeout: duration('30s').default(30_000),
       })
       .prefault({}),
     headers: z

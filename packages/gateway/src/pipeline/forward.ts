@@ -107,6 +107,8 @@ function chain(req: IncomingMessage, checks: readonly Transform[]): Readable {
 export interface ForwardLimits {
   readonly maxBodyBytes: number;
   readonly bodyTimeout: number;
+  /** How long a response write may wait for a client that reads nothing before it is disconnected. */
+  readonly sendTimeout: number;
   /** Pass request headers whose names hold `_` (config `headers.allowUnderscores`). */
   readonly allowUnderscoreHeaders: boolean;
 }
@@ -170,12 +172,15 @@ class Exchange implements Dispatcher.DispatchHandler {
   private pending: Error | undefined;
   private status = 0;
   private settled = false;
+  /** Runs while the client's socket is full; a client that never drains it is cut off. */
+  private stalled: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly ctx: RequestContext,
     private readonly settle: (outcome: ForwardOutcome) => void,
     private readonly bodyTimer: NodeJS.Timeout | undefined,
+    private readonly sendTimeout: number,
   ) {}
 
   /** Stops the upstream exchange (client gone, body too slow). */
@@ -193,12 +198,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // interim 1xx answers are not passed on
     this.status = statusCode;
     this.res.writeHead(statusCode, responseHeaders(rawHeaders, this.ctx));
-    this.res.on('drain', resume);
+    this.res.on('drain', () => {
+      clearTimeout(this.stalled);
+      this.stalled = undefined;
+      resume();
+    });
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    return this.res.write(chunk);
+    if (this.res.write(chunk)) return true;
+    // Backpressure: undici stops reading the upstream until 'drain', so nothing piles up here; a client
+    // that never reads again would hold both connections for good, so it is cut off.
+    this.stalled ??= setTimeout(() => this.res.destroy(), this.sendTimeout);
+    return false;
   }
 
   onComplete(): void {
@@ -214,6 +227,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.bodyTimer);
+    clearTimeout(this.stalled);
     this.settle(outcome);
   }
 }
@@ -284,7 +298,7 @@ function exchangeOnce(
       bodyTimer = setTimeout(() => exchange.abort(new BodyTimeout('request body too slow')), limits.bodyTimeout);
       req.once('end', () => clearTimeout(bodyTimer));
     }
-    const exchange = new Exchange(res, ctx, resolve, bodyTimer);
+    const exchange = new Exchange(res, ctx, resolve, bodyTimer, limits.sendTimeout);
     // A client that hangs up should not keep the upstream working for nobody.
     res.once('close', () => {
       if (!res.writableFinished) exchange.abort(new ClientGone('client closed the connection'));

@@ -268,7 +268,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     handleData = createDataPlaneHandler({
       routes,
       upstreams,
-      limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
+      limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, sendTimeout: config.limits.sendTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
       trustedProxies: config.trustedProxies,
       logger,
       metrics,
