@@ -13,7 +13,7 @@ import { accessRecordsSchema, alertsSchema, telemetrySchema } from './operations
 
 const duration = durationSchema;
 
-export const REDIS_DEFAULTS = { keyPrefix: 'portcullis:', instances: 1 } as const;
+export const REDIS_DEFAULTS = { keyPrefix: 'portcullis:', instances: 1, commandTimeout: 1_000 } as const;
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9.-]+$/.test(h), 'expected a host name or IP address');
@@ -115,6 +115,8 @@ export const configSchema = z
         keyPrefix: z.string().max(64).default(REDIS_DEFAULTS.keyPrefix),
         /** How many gateway instances share the limits: when Redis fails, each enforces 1/instances of a limit. */
         instances: z.number().int().min(1).max(1000).default(REDIS_DEFAULTS.instances),
+        /** A command Redis has not answered after this long counts as Redis down (fallback or refusal). */
+        commandTimeout: duration('1s').default(REDIS_DEFAULTS.commandTimeout),
       })
       .optional(),
     trustedProxies: z.array(trustedProxy).default([]),

@@ -204,7 +204,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const keyring = await Keyring.open(db, masterKeys.keys);
     await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
-    const redis = config.redis ? await connectRedis(config.redis.url, config.redis.keyPrefix, logger) : undefined;
+    const redis = config.redis ? await connectRedis(config.redis.url, config.redis.keyPrefix, logger, { commandTimeout: config.redis.commandTimeout }) : undefined;
     const { rateLimits, nonces } = traffic(config, redis, metrics, logger);
     const bus = config.database
       ? await createPostgresChangeBus({ url: config.database.url, logger })

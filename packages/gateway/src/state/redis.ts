@@ -14,10 +14,17 @@ export interface RedisConnection {
  * it is down, commands fail at once instead of queueing (`enableOfflineQueue: false`), so a request
  * falls back to the insurance limiter, or is refused, without waiting.
  */
-export async function connectRedis(url: string, keyPrefix: string, logger: Logger): Promise<RedisConnection> {
+export async function connectRedis(url: string, keyPrefix: string, logger: Logger, options: { commandTimeout?: number } = {}): Promise<RedisConnection> {
   const client = new Redis(url, {
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
+    // A Redis that holds the connection but stops answering (hung, or a dead link): after this long with
+    // commands pending and no byte back, the socket is destroyed, the pending commands fail (requests
+    // fall back or are refused instead of waiting without end) and the client reconnects. A per-command
+    // timeout alone would leave later replies matched to the wrong commands on that connection.
+    socketTimeout: options.commandTimeout ?? 1_000,
+    // A command on a connection that dies fails at once: with retries it waits for a reconnect that a
+    // hung Redis never completes (found by the Redis-down drill).
+    maxRetriesPerRequest: 0,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     lazyConnect: true,

@@ -8,6 +8,8 @@ import type { AddressInfo, Socket } from 'node:net';
  */
 export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<Socket>();
+  // Blackholed: connections stay open but every byte is dropped, as behind a dead link or a hung server.
+  let blackholed = false;
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     for (const [a, b] of [
@@ -20,7 +22,9 @@ export async function startTcpProxy(target: { host: string; port: number }) {
         sockets.delete(a);
         b.destroy();
       });
-      a.pipe(b);
+      a.on('data', (chunk: Buffer) => {
+        if (!blackholed) b.write(chunk);
+      });
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,6 +36,14 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
+    },
+    /** Keeps every connection open and drops what is sent either way, until `restore()`. */
+    blackhole(): void {
+      blackholed = true;
+    },
+    /** Ends the blackhole: later bytes flow again (the dropped ones are gone, as the peers will notice). */
+    restore(): void {
+      blackholed = false;
     },
     /** Listens again on the same port. */
     async up(): Promise<void> {
