@@ -1,0 +1,217 @@
+// `npm run soak`: the gateway (`portcullis start`, its own process) under a steady mix of API keys,
+// access tokens, signed requests and refusals at 80% of the rate it can sustain, measured first.
+// Passes when no answer is a 5xx, the gateway's RSS grows less than 10% after warm-up, and its
+// descriptor count does not grow. Prints one JSON summary line last; exit 1 on failure.
+// SOAK_DURATION (s, default 600), SOAK_WARMUP (s, default 60), SOAK_PROBE (s, max-rate probe, default 15),
+// SOAK_CONNECTIONS (default 32). The short variant runs in the suite (test/reliability/soak.test.ts).
+import { spawn } from 'node:child_process';
+import { createSecretKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { signRequest } from '../packages/protocol/dist/index.js';
+
+const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
+const settings = {
+  duration: env('SOAK_DURATION', 600),
+  warmup: env('SOAK_WARMUP', 60),
+  probe: env('SOAK_PROBE', 15),
+  connections: env('SOAK_CONNECTIONS', 32),
+};
+const BIN = fileURLToPath(new URL('../packages/gateway/bin/portcullis.js', import.meta.url));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startUpstream() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{"id":1,"name":"Acme"}'));
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+}
+
+async function startGateway(dir, upstreamUrl) {
+  const config = join(dir, 'portcullis.yaml');
+  writeFileSync(
+    config,
+    [
+      'listen: { port: 0 }',
+      'admin: { port: 0 }',
+      'dataDir: ./data',
+      'log: { level: info, access: false }',
+      'bruteForce: { ipFailures: 100000000, credentialFailures: 100000000, slowAfter: 100000000 }',
+      'services:',
+      '  - name: soak',
+      `    upstream: ${upstreamUrl}`,
+      '    connections: 64',
+      '    routes:',
+      '      - { match: "GET /things/*", scopes: [things:read] }',
+      '      - { match: "GET /admin-only/*", scopes: [things:admin] }',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, [BIN, 'start', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  for (let i = 0; i < 600 && !/"adminUrl":"([^"]+)"/.test(out); i++) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited:\n${out}`);
+    await sleep(100);
+  }
+  const url = out.match(/"url":"([^"]+)"/)?.[1];
+  const adminUrl = out.match(/"adminUrl":"([^"]+)"/)?.[1];
+  if (!url || !adminUrl) throw new Error(`the gateway did not start:\n${out}`);
+  return { child, url, adminUrl, output: () => out };
+}
+
+/** The gateway's resident memory (bytes) and open descriptors, from /proc. */
+function sample(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1]) * 1024;
+  return { rss, fds: readdirSync(`/proc/${pid}/fd`).length };
+}
+
+async function setUp(gateway, ca) {
+  const admin = new Pool(gateway.adminUrl, { connect: { ca } });
+  const token = readFileSync(join(gateway.dir, 'data', 'admin.token'), 'utf8').trim();
+  const post = async (path, body) => {
+    const res = await admin.request({ path, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.body.json();
+    if (res.statusCode >= 300) throw new Error(`${path}: ${res.statusCode} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const consumer = await post('/admin/v1/consumers', { name: 'soak-co' });
+  const { key } = await post('/admin/v1/keys', { consumerId: consumer.id, scopes: ['things:read'] });
+  const client = await post('/admin/v1/clients', { consumerId: consumer.id, scopes: ['things:read'] });
+  const secret = await post(`/admin/v1/consumers/${consumer.id}/signing-secrets`, {});
+  await admin.close();
+  const data = new Pool(gateway.url, { connect: { ca } });
+  const basic = Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64');
+  const res = await data.request({
+    path: '/oauth/token', method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&scope=things:read',
+  });
+  const { access_token: accessToken } = await res.body.json();
+  await data.close();
+  if (!accessToken) throw new Error('no access token');
+  const signing = { keyId: secret.keyId, algorithm: 'hmac-sha256', key: createSecretKey(Buffer.from(secret.secret, 'base64url')) };
+  return { key, accessToken, signing };
+}
+
+/** One request of the mix: 40% API key, 30% access token, 20% signed, 10% refused (bad key, missing scope). */
+function nextRequest(i, creds, origin) {
+  const path = `/things/${i % 1000}`;
+  const pick = i % 10;
+  if (pick < 4) return { path, headers: { 'x-api-key': creds.key }, expect: 200 };
+  if (pick < 7) return { path, headers: { authorization: `Bearer ${creds.accessToken}` }, expect: 200 };
+  if (pick < 9) {
+    const headers = { 'x-api-key': creds.key };
+    return { path, headers: { ...headers, ...signRequest({ method: 'GET', url: `${origin}${path}`, headers }, creds.signing) }, expect: 200 };
+  }
+  return pick === 9 && i % 20 === 9
+    ? { path, headers: { 'x-api-key': 'pck_notarealkey_000000000000000000000000000000000000' }, expect: 401 }
+    : { path: `/admin-only/${i % 1000}`, headers: { 'x-api-key': creds.key }, expect: 403 };
+}
+
+/**
+ * Sends the mix: closed loop (each of `connections` workers sends as soon as its last answer came)
+ * when `rate` is undefined, else paced at `rate` per second. Counts answers by status and errors.
+ */
+async function drive(pool, creds, origin, seconds, rate, onTick) {
+  const counts = { total: 0, byStatus: {}, unexpected: 0, errors: 0, serverErrors: 0 };
+  const end = performance.now() + seconds * 1000;
+  let i = 0;
+  let nextAt = performance.now();
+  const interval = rate ? 1000 / rate : 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      if (rate) {
+        const wait = nextAt - performance.now();
+        nextAt += interval;
+        if (wait > 0) await sleep(wait);
+      }
+      const request = nextRequest(i++, creds, origin);
+      try {
+        const res = await pool.request({ path: request.path, method: 'GET', headers: request.headers });
+        await res.body.dump();
+        counts.byStatus[res.statusCode] = (counts.byStatus[res.statusCode] ?? 0) + 1;
+        if (res.statusCode >= 500) counts.serverErrors++;
+        if (res.statusCode !== request.expect) counts.unexpected++;
+      } catch {
+        counts.errors++;
+      }
+      counts.total++;
+    }
+  };
+  const ticker = onTick ? setInterval(onTick, 5_000) : undefined;
+  await Promise.all(Array.from({ length: settings.connections }, worker));
+  clearInterval(ticker);
+  return counts;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-soak-'));
+  const upstream = await startUpstream();
+  let gateway;
+  try {
+    gateway = { ...(await startGateway(dir, upstream.url)), dir };
+    const ca = readFileSync(join(dir, 'data', 'tls', 'ca.pem'));
+    const creds = await setUp(gateway, ca);
+    const pool = new Pool(gateway.url, { connect: { ca }, connections: settings.connections, pipelining: 1 });
+    const origin = new URL(gateway.url).origin;
+
+    const probe = await drive(pool, creds, origin, settings.probe);
+    const maxRate = probe.total / settings.probe;
+    const rate = Math.max(1, Math.floor(maxRate * 0.8));
+    const samples = [];
+    const started = performance.now();
+    const tick = () => samples.push({ at: (performance.now() - started) / 1000, ...sample(gateway.child.pid) });
+    tick();
+    const soak = await drive(pool, creds, origin, settings.duration, rate, tick);
+    tick();
+    await pool.close();
+
+    const afterWarmup = samples.filter((s) => s.at >= settings.warmup);
+    const base = afterWarmup.slice(0, 3);
+    const last = afterWarmup.slice(-3);
+    const rssGrowth = median(last.map((s) => s.rss)) / median(base.map((s) => s.rss)) - 1;
+    const fdGrowth = median(last.map((s) => s.fds)) - median(base.map((s) => s.fds));
+    const summary = {
+      durationSeconds: settings.duration,
+      warmupSeconds: settings.warmup,
+      connections: settings.connections,
+      measuredMaxRate: Math.round(maxRate),
+      targetRate: rate,
+      achievedRate: Math.round(soak.total / settings.duration),
+      requests: soak.total,
+      byStatus: soak.byStatus,
+      unexpectedStatus: soak.unexpected,
+      clientErrors: soak.errors,
+      gateway5xx: soak.serverErrors + probe.serverErrors,
+      rssMiB: { afterWarmup: +(median(base.map((s) => s.rss)) / 2 ** 20).toFixed(1), end: +(median(last.map((s) => s.rss)) / 2 ** 20).toFixed(1) },
+      rssGrowthPercent: +(rssGrowth * 100).toFixed(1),
+      fds: { afterWarmup: median(base.map((s) => s.fds)), end: median(last.map((s) => s.fds)) },
+      fdGrowth,
+    };
+    summary.pass = summary.gateway5xx === 0 && soak.unexpected === 0 && soak.errors === 0 && rssGrowth < 0.1 && fdGrowth <= 0;
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    process.exitCode = summary.pass ? 0 : 1;
+  } finally {
+    gateway?.child.kill('SIGTERM');
+    if (gateway) await new Promise((resolve) => gateway.child.once('exit', resolve));
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});
