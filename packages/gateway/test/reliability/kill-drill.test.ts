@@ -77,7 +77,7 @@ async function drill(dataDir: string, extraEnv: NodeJS.ProcessEnv, reopen: () =>
   // After the last kill: this process opens the store and checks once more.
   const db = await reopen();
   try {
-    const result = (await checkInvariants(db, parseMasterKeys(masters.join(','), 'test'), known)) as { problems: string[]; counts: Record<string, number> };
+    const result = (await checkInvariants(db, parseMasterKeys(masters.join(','), 'test'), known)) as { problems: string[]; counts: { apiKeys: number; dataKeys: number; signingKeys: number; audit: number } };
     expect(result.problems).toEqual([]);
     // The loop got somewhere: rotations of every kind committed across the kills.
     expect(result.counts.apiKeys).toBeGreaterThan(2);
