@@ -246,19 +246,14 @@ export function forward(
   limits: ForwardLimits,
   identityHeaders: readonly string[],
 ): Promise<ForwardOutcome> {
+  const once = () => exchangeOnce(req, res, ctx, upstream, limits, identityHeaders);
   // The common case costs nothing extra on the hot path.
-  if (upstream.breaker === undefined && upstream.retries === 0) return exchangeOnce(req, res, ctx, upstream, limits, identityHeaders);
-  return guardedForward(req, res, ctx, upstream, limits, identityHeaders);
+  if (upstream.breaker === undefined && upstream.retries === 0) return once();
+  return guardedForward(req, res, upstream, once);
 }
 
-async function guardedForward(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: RequestContext,
-  upstream: Upstream,
-  limits: ForwardLimits,
-  identityHeaders: readonly string[],
-): Promise<ForwardOutcome> {
+/** `once` under the service's circuit breaker and retries. */
+async function guardedForward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, once: () => Promise<ForwardOutcome>): Promise<ForwardOutcome> {
   const admitted = upstream.breaker?.admit() ?? { trial: false };
   if (typeof admitted === 'number') {
     upstream.shortCircuited();
@@ -266,7 +261,7 @@ async function guardedForward(
   }
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   for (let attempt = 0; ; attempt++) {
-    const outcome = await exchangeOnce(req, res, ctx, upstream, limits, identityHeaders);
+    const outcome = await once();
     const failed = 'problem' in outcome && outcome.upstream === true;
     if (failed && attempt < upstream.retries && !res.headersSent && !res.destroyed && mayRetry(req.method ?? '', hasBody, outcome.cause)) continue;
     // An answer or a failure of the upstream is a verdict; a refused body or a client gone is none.
