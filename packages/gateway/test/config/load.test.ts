@@ -39,7 +39,7 @@ describe('loadConfig', () => {
     expect(config.admin).toEqual({ host: '127.0.0.1', port: 8444 });
     expect(config.tls).toBe('auto');
     expect(config.dataDir).toBe(join(dir, '.portcullis'));
-    expect(config.keys).toEqual({ maxAge: 90 * 86_400_000, warnAge: 30 * 86_400_000 });
+    expect(config.keys).toEqual({ maxAge: 90 * 86_400_000, warnAge: 30 * 86_400_000, cacheFor: 60_000 });
     expect(config.services[0]?.routes[0]).toMatchObject({ scopes: ['companies:read'], signature: 'optional', public: false });
     expect(Object.isFrozen(config.services[0])).toBe(true);
   });
@@ -129,7 +129,7 @@ describe('loadConfig', () => {
 
   it('keeps redis settings from the file when PORTCULLIS_REDIS_URL supplies the URL', () => {
     const config = loadConfig(write(`redis: { url: "redis://r:6379", instances: 3 }\n${SERVICE}`), { PORTCULLIS_REDIS_URL: 'redis://:pw@r:6379' });
-    expect(config.redis).toEqual({ url: 'redis://:pw@r:6379', keyPrefix: 'portcullis:', instances: 3 });
+    expect(config.redis).toEqual({ url: 'redis://:pw@r:6379', keyPrefix: 'portcullis:', instances: 3, commandTimeout: 1_000 });
   });
 
   it('refuses a :name route segment (it would match only the literal text), with the "*" form as the fix', () => {
@@ -169,7 +169,7 @@ describe('loadConfig', () => {
   });
 
   it('takes compound durations and weeks, and refuses zero where a positive time is meant', () => {
-    expect(loadConfig(write(`keys: { maxAge: 2w, warnAge: 1d12h }\n${SERVICE}`), {}).keys).toEqual({ maxAge: 14 * 86_400_000, warnAge: 36 * 3_600_000 });
+    expect(loadConfig(write(`keys: { maxAge: 2w, warnAge: 1d12h }\n${SERVICE}`), {}).keys).toEqual({ maxAge: 14 * 86_400_000, warnAge: 36 * 3_600_000, cacheFor: 60_000 });
     expect(problemsOf(write(`drainTimeout: 0s\n${SERVICE}`))).toContain('drainTimeout: the duration must be longer than zero');
     expect(problemsOf(write(`drainTimeout: -5s\n${SERVICE}`))).toContain('drainTimeout: a duration cannot be negative');
   });
