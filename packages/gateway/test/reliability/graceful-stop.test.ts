@@ -76,7 +76,9 @@ describe('drill: graceful stop under load', () => {
       }
     };
     const clients = [...Array.from({ length: 10 }, () => client(good)), client(fenced.key as string), client(fenced.key as string)];
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Busy for a while (at least 1 s and 30 requests, however slow the machine), then the signal.
+    const busySince = performance.now();
+    while (performance.now() - busySince < 1_000 || outcomes.length < 30) await new Promise((resolve) => setTimeout(resolve, 50));
     stopAt = performance.now();
     gw.child.kill('SIGTERM');
     expect(await gw.exit).toBe(0);
