@@ -57,6 +57,12 @@ export function createMetrics() {
       labelNames: ['grant'] as const,
       registers: [registry],
     }),
+    tokenFailures: new Counter({
+      name: 'portcullis_oauth_token_failures_total',
+      help: 'Token requests refused by the authorization server, by OAuth error code (invalid_client, invalid_grant...)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     authzRefusals: new Counter({
       name: 'portcullis_authorization_refusals_total',
       help: 'Valid credentials refused for this request (allow-list: forbidden; scope: insufficient-scope), by service',

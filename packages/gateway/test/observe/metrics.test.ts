@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, companiesService, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, IssuedKey } from '../helpers/gateway.js';
+import { delta, scrape as scrapeMetrics } from '../helpers/metrics.js';
 
 let t: CredentialGateway;
 let key: IssuedKey;
@@ -15,22 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-/** One scrape, as Prometheus does it: the series name with its labels -> value. */
-async function scrape(): Promise<Map<string, number>> {
-  const reply = await t.admin('GET', '/metrics');
-  expect(reply.status).toBe(200);
-  const series = new Map<string, number>();
-  for (const line of reply.text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    series.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return series;
-}
-
-function delta(before: Map<string, number>, after: Map<string, number>, name: string): number {
-  return (after.get(name) ?? 0) - (before.get(name) ?? 0);
-}
+const scrape = () => scrapeMetrics((path) => t.admin('GET', path));
 
 describe('metrics move with the events they count', () => {
   it('requests by service, route and status; latency split into gateway overhead and upstream time', async () => {
