@@ -29,7 +29,8 @@ const createClientBody = z.strictObject({
   /** Sender-constrained tokens (RFC 9449 DPoP): the client must present a proof with every use. */
   requireDpop: z.boolean().default(false),
 });
-const rotateSecretBody = z.strictObject({ grace: durationSchema('24h').optional() });
+// A zero grace cuts a leaked secret over at once.
+const rotateSecretBody = z.strictObject({ grace: durationSchema('24h', { allowZero: true }).optional() });
 
 /** OAuth clients in the admin API (CONTRACT §1 `clients`), the same operations as the CLI. */
 export function clientRoutes(deps: CredentialDeps): AdminRoute[] {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { revokeConsumerCredentials, revokeLeakedKey } from '../credentials/incident.js';
 import { describeKey } from '../credentials/model.js';
+import { describeClient } from '../credentials/client-model.js';
 import type { AlertDispatcher } from '../observe/alert-dispatcher.js';
 import { readJson } from './http.js';
 import type { AdminRoute } from './routes.js';
@@ -50,6 +51,8 @@ export function incidentRoutes(deps: IncidentRouteDeps): AdminRoute[] {
             consumerId: result.consumerId,
             revoked: result.revoked,
             reissued: result.reissued.map((r) => ({ ...describeKey(r.key, credentials.policy, now), key: r.value, replaces: r.replaces })),
+            revokedClients: result.revokedClients,
+            reissuedClients: result.reissuedClients.map((r) => ({ ...describeClient(r.client), client_secret: r.secret, replaces: r.replaces })),
           },
         };
       },
