@@ -118,7 +118,7 @@ export async function rotateClientSecret(deps: CredentialDeps, actor: Actor, id:
     if (!existing) throw new CredentialError('client_not_found', `no client with id ${id}`);
     if (existing.revokedAt) throw new CredentialError('client_not_active', `client ${id} is revoked`);
     if (existing.authMethod !== 'client_secret') throw new CredentialError('client_not_active', `client ${id} authenticates with private_key_jwt; it has no secret`);
-    await replaceClientSecret(tx, id, hashSecret(secret), graceEndsAt);
+    await replaceClientSecret(tx, id, hashSecret(secret), graceEndsAt, now);
     await appendAudit(tx, { actor, action: 'client.rotate-secret', target: id, detail: { graceEndsAt: graceEndsAt.toISOString() } }, now);
     await publish({ kind: 'oauth-client', id });
     return { ...existing, previousSecretExpiresAt: graceEndsAt };

@@ -12,7 +12,7 @@ import { registerAgeGauges } from '../observe/metrics.js';
 import type { Metrics } from '../observe/metrics.js';
 import { propagatingTracer } from '../observe/tracing.js';
 import type { RequestTracer } from '../observe/tracing.js';
-import { activeKeyAges } from '../credentials/key-ages.js';
+import { activeKeyAges, clientSecretAges } from '../credentials/key-ages.js';
 import { keysPastWarningAge, rememberKeyNetwork } from '../credentials/key-watch.js';
 import { alertRoutes } from '../admin/alert-routes.js';
 import { incidentRoutes } from '../admin/incident-routes.js';
@@ -138,6 +138,7 @@ export async function startOperations(options: OperationsOptions) {
 
   registerAgeGauges(metrics, {
     keyAges: () => activeKeyAges(db, config.keys, clock()),
+    clientSecretAges: () => clientSecretAges(db, clock()),
     dataKeyAgeMs: async () => {
       const active = (await options.keyring.listDataKeys()).find((k) => k.active);
       return active ? clock() - active.createdAt.getTime() : undefined;

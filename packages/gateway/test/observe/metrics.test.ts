@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, companiesService, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, IssuedKey } from '../helpers/gateway.js';
 import { delta, scrape as scrapeMetrics } from '../helpers/metrics.js';
+import { createOAuthClient } from '../helpers/oauth.js';
 
 let t: CredentialGateway;
 let key: IssuedKey;
@@ -56,6 +57,21 @@ describe('metrics move with the events they count', () => {
     expect(older.get('portcullis_api_keys{age="0-7d"}')).toBe(0);
     expect(older.get('portcullis_api_keys{age="30-60d"}')).toBe(1);
     expect(older.get('portcullis_keyring_data_key_age_seconds')).toBeGreaterThan(39 * 86_400);
+    t.clock.advance(-40 * DAY);
+  });
+
+  it('OAuth client secrets by age bucket, from issue or the last rotation', async () => {
+    const client = await createOAuthClient(t, { consumerId: await t.createConsumer(), scopes: ['companies:read'] });
+    const young = await scrape();
+    expect(young.get('portcullis_oauth_client_secrets{age="0-7d"}')).toBe(1);
+    t.clock.advance(40 * DAY);
+    const older = await scrape();
+    expect(older.get('portcullis_oauth_client_secrets{age="0-7d"}')).toBe(0);
+    expect(older.get('portcullis_oauth_client_secrets{age="30-60d"}')).toBe(1);
+    expect((await t.admin('POST', `/admin/v1/clients/${client.client_id}/rotate-secret`, { grace: '0s' })).status).toBe(200);
+    const rotated = await scrape();
+    expect(rotated.get('portcullis_oauth_client_secrets{age="0-7d"}')).toBe(1);
+    expect(rotated.get('portcullis_oauth_client_secrets{age="30-60d"}')).toBe(0);
     t.clock.advance(-40 * DAY);
   });
 });
