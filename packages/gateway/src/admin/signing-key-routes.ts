@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/syntax.js';
 import type { SigningKeys } from '../credentials/signing-keys.js';
-import { appendAudit } from '../observe/audit.js';
 import type { Clock } from '../state/clock.js';
 import type { Database } from '../store/sql.js';
 import { readJson } from './http.js';
@@ -31,10 +30,7 @@ export function signingKeyRoutes(keys: SigningKeys, db: Database, clock: Clock):
       roles: ['owner', 'admin'],
       handle: async ({ req, admin }) => {
         const body = await readJson(req, rotateBody);
-        const next = await keys.rotate(body.lead ?? DEFAULT_LEAD_MS);
-        await db.transaction((tx) =>
-          appendAudit(tx, { actor: admin.tokenId, action: 'signing-key.rotate', target: next.kid, detail: { signsFrom: next.signsFrom.toISOString() } }, new Date(clock())),
-        );
+        const next = await keys.rotate(admin.tokenId, body.lead ?? DEFAULT_LEAD_MS);
         return { status: 201, body: { kid: next.kid, signsFrom: next.signsFrom.toISOString(), keys: describe() } };
       },
     },

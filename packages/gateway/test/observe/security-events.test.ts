@@ -47,9 +47,9 @@ async function alerts(rule: string): Promise<{ subject: string; detail: Record<s
   return ((await t.admin('GET', `/admin/v1/alerts?rule=${rule}`)).json() as { alerts: { subject: string; detail: Record<string, unknown> }[] }).alerts;
 }
 
-async function audit(action: string): Promise<{ target: string; detail: Record<string, unknown> }[]> {
+async function audit(action: string): Promise<{ action: string; target: string; detail: Record<string, unknown> }[]> {
   await t.gateway.operations.flush();
-  return ((await t.admin('GET', `/admin/v1/audit?action=${action}`)).json() as { events: { target: string; detail: Record<string, unknown> }[] }).events;
+  return ((await t.admin('GET', `/admin/v1/audit?action=${action}`)).json() as { events: { action: string; target: string; detail: Record<string, unknown> }[] }).events;
 }
 
 const SECURITY_SERIES = [
@@ -61,13 +61,17 @@ const SECURITY_SERIES = [
 ];
 
 describe('security events from real traffic', () => {
-  it('normal traffic (good keys, a token, a signed request) counts the token and stays quiet otherwise', async () => {
+  it('normal traffic (good keys, a token) counts the token and stays quiet otherwise: no event on the success path', async () => {
+    const emitted: string[] = [];
+    const stop = t.gateway.operations.securityEvents.on((event) => emitted.push(event.kind));
     const before = await scrape();
     for (let i = 0; i < 5; i++) expect((await t.callWith(key.key, '/companies/1', { headers: from('192.0.2.1') })).status).toBe(200);
     const token = await postForm(t, '/oauth/token', { grant_type: 'client_credentials' }, { ...basic(client.client_id, client.client_secret as string), ...from('192.0.2.1') });
     expect(token.status, token.text).toBe(200);
     expect((await t.callWith((token.json() as { access_token: string }).access_token, '/companies/2', { headers: from('192.0.2.1') })).status).toBe(200);
     const after = await scrape();
+    stop();
+    expect(emitted).toEqual(['token_issued']);
     expect(delta(before, after, 'portcullis_oauth_tokens_issued_total{grant="client_credentials"}')).toBe(1);
     for (const metric of SECURITY_SERIES) expect(totalDelta(before, after, metric), metric).toBe(0);
     for (const rule of ['token-failures', 'brute-force', 'failure-spike']) expect(await alerts(rule)).toEqual([]);
@@ -126,5 +130,15 @@ describe('security events from real traffic', () => {
     const after = await scrape();
     expect(delta(before, after, 'portcullis_signature_failures_total{reason="missing"}')).toBe(1);
     expect(totalDelta(before, after, 'portcullis_signature_failures_total')).toBe(2);
+  });
+
+  it('client and signing-key lifecycle land in the audit log, each with its change', async () => {
+    const other = await createOAuthClient(t, { consumerId: await t.createConsumer(), scopes: ['companies:read'] });
+    expect((await t.admin('POST', `/admin/v1/clients/${other.client_id}/rotate-secret`, { grace: '1h' })).status).toBe(200);
+    expect((await t.admin('POST', `/admin/v1/clients/${other.client_id}/revoke`)).status).toBe(200);
+    const rotated = await t.admin('POST', '/admin/v1/signing-keys/rotate', { lead: '1m' });
+    expect(rotated.status, rotated.text).toBe(201);
+    expect((await audit('client.*')).filter((e) => e.target === other.client_id).map((e) => e.action)).toEqual(['client.revoke', 'client.rotate-secret', 'client.create']);
+    expect(await audit('signing-key.rotate')).toEqual([expect.objectContaining({ target: (rotated.json() as { kid: string }).kid })]);
   });
 });
