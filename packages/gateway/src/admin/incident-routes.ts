@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CredentialDeps } from '../credentials/deps.js';
-import { revokeConsumerCredentials, revokeLeakedKey } from '../credentials/incident.js';
+import { revokeConsumerCredentials, revokeLeakedCredential } from '../credentials/incident.js';
 import { describeKey } from '../credentials/model.js';
 import { describeClient } from '../credentials/client-model.js';
 import type { AlertDispatcher } from '../observe/alert-dispatcher.js';
@@ -65,17 +65,18 @@ export function incidentRoutes(deps: IncidentRouteDeps): AdminRoute[] {
         const report = await readJson(req, leakReport);
         const answers = [];
         for (const item of report) {
-          const outcome = await revokeLeakedKey(credentials, `leak-report:${admin.tokenId}`, item.token);
+          const outcome = await revokeLeakedCredential(credentials, `leak-report:${admin.tokenId}`, item.token);
           // The answer names what was found by hash and key id, never by the credential itself.
           const tokenHash = createHash('sha256').update(item.token).digest('hex');
           if (outcome.found) {
+            const [what, subject, idField] = outcome.kind === 'api-key' ? ['key', `key:${outcome.id}`, 'keyId'] : ['the secret of OAuth client', `client:${outcome.id}`, 'clientId'];
             alerts.raise(
               {
                 rule: 'leaked-key',
                 severity: 'critical',
-                subject: `key:${outcome.keyId}`,
-                message: `key ${outcome.keyId} of consumer ${outcome.consumerId} was reported public${item.url ? ` at ${item.url}` : ''}; ${outcome.revokedNow ? 'revoked now' : 'it was already revoked'}`,
-                detail: { keyId: outcome.keyId, consumerId: outcome.consumerId, url: item.url ?? null, source: item.source ?? null, revokedNow: outcome.revokedNow },
+                subject,
+                message: `${what} ${outcome.id} of consumer ${outcome.consumerId} was reported public${item.url ? ` at ${item.url}` : ''}; ${outcome.revokedNow ? 'revoked now' : 'it was already revoked'}`,
+                detail: { [idField]: outcome.id, consumerId: outcome.consumerId, url: item.url ?? null, source: item.source ?? null, revokedNow: outcome.revokedNow },
               },
               0,
             );
@@ -84,7 +85,7 @@ export function incidentRoutes(deps: IncidentRouteDeps): AdminRoute[] {
             token_hash: tokenHash,
             token_type: item.type ?? null,
             label: outcome.found ? 'true_positive' : 'false_positive',
-            ...(outcome.found ? { key_id: outcome.keyId, consumer_id: outcome.consumerId, revoked: true } : {}),
+            ...(outcome.found ? { [outcome.kind === 'api-key' ? 'key_id' : 'client_id']: outcome.id, consumer_id: outcome.consumerId, revoked: true } : {}),
           });
         }
         return { status: 200, body: answers };

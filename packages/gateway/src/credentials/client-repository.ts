@@ -94,3 +94,12 @@ export async function selectClientSecretTimes(sql: Sql): Promise<Date[]> {
 export async function markClientRevoked(sql: Sql, id: string, at: Date): Promise<void> {
   await sql.query('UPDATE oauth_clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, at]);
 }
+
+/** The client whose current secret, or previous one still in its grace period, has this hash. */
+export async function findClientBySecretHash(sql: Sql, hash: Buffer, now: Date): Promise<{ id: string; consumerId: string; revoked: boolean } | undefined> {
+  const [row] = await sql.query<{ id: string; consumer_id: string; revoked_at: Date | null }>(
+    'SELECT id, consumer_id, revoked_at FROM oauth_clients WHERE secret_hash = $1 OR (previous_secret_hash = $1 AND previous_secret_expires_at > $2) LIMIT 1',
+    [hash, now],
+  );
+  return row ? { id: row.id, consumerId: row.consumer_id, revoked: row.revoked_at !== null } : undefined;
+}

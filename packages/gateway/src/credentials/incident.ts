@@ -2,9 +2,9 @@ import { parseCredential } from '@portcullis/protocol';
 import { appendAudit } from '../observe/audit.js';
 import type { Actor, CredentialDeps } from './deps.js';
 import { CredentialError } from './errors.js';
-import { insertNewClient } from './clients.js';
+import { insertNewClient, revokeClient } from './clients.js';
 import type { IssuedClient } from './clients.js';
-import { listClients, markClientRevoked } from './client-repository.js';
+import { findClientBySecretHash, listClients, markClientRevoked } from './client-repository.js';
 import { insertNewKey } from './issue-key.js';
 import type { IssuedKey } from './issue-key.js';
 import { keyStatus } from './model.js';
@@ -82,19 +82,27 @@ export async function revokeConsumerCredentials(deps: CredentialDeps, actor: Act
 
 export type LeakOutcome =
   | { readonly found: false }
-  | { readonly found: true; readonly keyId: string; readonly consumerId: string; readonly revokedNow: boolean };
+  | { readonly found: true; readonly kind: 'api-key' | 'oauth-client'; readonly id: string; readonly consumerId: string; readonly revokedNow: boolean };
 
 /**
  * A credential reported as found in public: when it is one of our API keys (shape, checksum, id and
- * the hash of the whole value all match), it is revoked at once. A guessed id with a wrong secret matches
- * nothing, so a report cannot revoke someone else's key.
+ * the hash of the whole value all match), it is revoked at once; when it is an OAuth client secret
+ * (current, or previous and still in its grace period), the client is revoked with its tokens. A
+ * guessed id with a wrong secret matches nothing, so a report cannot revoke someone else's credential.
  */
-export async function revokeLeakedKey(deps: CredentialDeps, actor: Actor, token: string): Promise<LeakOutcome> {
+export async function revokeLeakedCredential(deps: CredentialDeps, actor: Actor, token: string): Promise<LeakOutcome> {
   const parsed = parseCredential(token);
-  if (!parsed.ok || parsed.credential.kind !== 'apiKey') return { found: false };
+  if (!parsed.ok) return { found: false };
+  if (parsed.credential.kind === 'clientSecret') {
+    const client = await findClientBySecretHash(deps.db, hashSecret(token), new Date(deps.clock()));
+    if (!client) return { found: false };
+    if (!client.revoked) await revokeClient(deps, actor, client.id);
+    return { found: true, kind: 'oauth-client', id: client.id, consumerId: client.consumerId, revokedNow: !client.revoked };
+  }
+  if (parsed.credential.kind !== 'apiKey') return { found: false };
   const stored = await findKeyForVerification(deps.db, parsed.credential.id);
   if (!stored || !hashesEqual(hashSecret(token), stored.secretHash)) return { found: false };
   const revokedNow = !stored.revokedAt;
   if (revokedNow) await revokeApiKey(deps, actor, stored.id);
-  return { found: true, keyId: stored.id, consumerId: stored.consumerId, revokedNow };
+  return { found: true, kind: 'api-key', id: stored.id, consumerId: stored.consumerId, revokedNow };
 }

@@ -124,6 +124,21 @@ describe('POST /admin/v1/leaks (GitHub secret scanning partner format)', () => {
     expect(JSON.stringify(alerts)).not.toContain(key.key);
   });
 
+  it('revokes an OAuth client whose secret is reported, with its tokens, and names it in an alert', async () => {
+    const consumer = await t.createConsumer('leaky-oauth-app');
+    const client = await createOAuthClient(t, { consumerId: consumer, scopes: ['companies:read'] });
+    const token = await tokenFor(t, client);
+    const reply = await t.admin('POST', '/admin/v1/leaks', [{ token: client.client_secret, type: 'portcullis_client_secret', url: 'https://gist.github.com/z', source: 'gist' }]);
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.text).not.toContain(client.client_secret);
+    expect(reply.json()).toEqual([expect.objectContaining({ label: 'true_positive', client_id: client.client_id, consumer_id: consumer, revoked: true })]);
+    expect((await postForm(t, '/oauth/token', { grant_type: 'client_credentials' }, basic(client.client_id, client.client_secret as string))).status).toBe(401);
+    expect((await t.callWith(token, '/companies/1')).status).toBe(401);
+    await t.gateway.operations.alerts.settle();
+    const alerts = (await t.admin('GET', `/admin/v1/alerts?rule=leaked-key&subject=client:${client.client_id}`)).json() as { alerts: { message: string }[] };
+    expect(alerts.alerts[0]?.message).toContain(`consumer ${consumer}`);
+  });
+
   it('refuses a body that is not a report', async () => {
     const body = expectProblem(await t.admin('POST', '/admin/v1/leaks', { token: 'x' }), 400, 'bad-request');
     expect(body.errors).toBeDefined();
