@@ -76,7 +76,7 @@ export interface NewTokenRequest {
  * grants a role above their own, nor reaches consumers they cannot see themselves.
  */
 export async function createAdminToken(deps: CredentialDeps, actor: AdminActor, request: NewTokenRequest): Promise<{ record: AdminTokenRecord; value: string }> {
-  if (!mayGrant(actor.role, request.role)) refuse('forbidden', `a ${actor.role} cannot grant the role ${request.role}: ask an owner`);
+  if (!mayGrant(actor.role, request.role)) refuse('forbidden', `the role ${actor.role} cannot grant the role ${request.role}: ask an owner`);
   if (request.consumers && request.role !== 'developer') {
     refuse('bad-request', 'The request body is not valid.', {
       errors: [{ pointer: '/consumers', field: 'consumers', detail: 'only a developer token is limited to consumers: leave consumers out, or give role developer' }],
@@ -114,7 +114,7 @@ export async function revokeAdminToken(deps: CredentialDeps, actor: AdminActor, 
   return deps.db.transaction(async (tx) => {
     const existing = await findAdminToken(tx, id, true);
     if (!existing) return refuse('not-found', `no admin token with id ${id}`);
-    if (!mayGrant(actor.role, existing.role)) refuse('forbidden', `a ${actor.role} cannot revoke a ${existing.role} token: ask an owner`);
+    if (!mayGrant(actor.role, existing.role)) refuse('forbidden', `the role ${actor.role} cannot revoke a token of the role ${existing.role}: ask an owner`);
     if (existing.revokedAt) return existing;
     await markAdminTokenRevoked(tx, id, now);
     await appendAudit(tx, { actor: actor.id, action: 'admin-token.revoke', target: id, detail: { role: existing.role } }, now);

@@ -46,7 +46,7 @@ describe('mass assignment is refused', () => {
     const before = await tokenIds();
     const reply = await g.admin('POST', '/admin/v1/admin-tokens', { role: 'owner' }, as(admin.token));
     const problem = expectProblem(reply, 403, 'forbidden');
-    expect(problem.detail).toMatch(/admin cannot grant the role owner/);
+    expect(problem.detail).toMatch(/the role admin cannot grant the role owner/);
     expect(await tokenIds()).toEqual(before);
   });
 
