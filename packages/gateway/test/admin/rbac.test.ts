@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCredential } from '@portcullis/protocol';
 import { permits } from '../../src/admin/admin-handler.js';
 import type { AdminActor } from '../../src/admin/actor.js';
 import type { AnyOperation } from '../../src/admin/operation.js';
 import { ADMIN_OPERATIONS } from '../../src/admin/registry.js';
-import { hasPermission, ROLES } from '../../src/admin/roles.js';
+import { hasPermission, PERMISSIONS, ROLE_PERMISSIONS, ROLES } from '../../src/admin/roles.js';
 import type { Role } from '../../src/admin/roles.js';
 import { expectProblem, HOUR, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, Reply } from '../helpers/gateway.js';
@@ -69,6 +70,16 @@ describe('every role against every endpoint', () => {
     }
     for (const p of ['consumers:write', 'keys:write', 'clients:write'] as const) expect(hasPermission('developer', p), p).toBe(true);
     for (const p of ['audit:read', 'access:read', 'alerts:read'] as const) expect(hasPermission('auditor', p), p).toBe(true);
+  });
+
+  it('docs/rbac.md shows the matrix and every operation as the code has them', () => {
+    const doc = readFileSync(new URL('../../../../docs/rbac.md', import.meta.url), 'utf8');
+    for (const permission of PERMISSIONS) {
+      expect(doc).toContain(`| \`${permission}\` | ${ROLES.map((r) => (ROLE_PERMISSIONS[r].has(permission) ? 'yes' : '-')).join(' | ')} |`);
+    }
+    for (const o of ADMIN_OPERATIONS) {
+      expect(doc).toContain(`| \`${o.method} /admin/v1${o.path}\` | \`${o.permission}\` | ${o.scope === 'consumer' ? 'yes' : 'refused'} |`);
+    }
   });
 
   it('an auditor writes nothing: every state-changing operation answers 403', async () => {
