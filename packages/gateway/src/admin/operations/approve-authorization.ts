@@ -19,8 +19,8 @@ export const approveAuthorizationOperation = defineOperation({
   scope: 'global',
   request: { params: z.object({ id: idSchema }), body: approveAuthorizationBody },
   response: { status: 200, description: 'where to send the browser back, with the code', schema: redirectView },
-  handle: async ({ params, body }, { flow, issuer }) => {
-    const back = await finishAuthorization(flow, params.id, body.subject);
+  handle: async ({ actor, params, body }, { flow, issuer }) => {
+    const back = await finishAuthorization(flow, params.id, body.subject, actor.id);
     if (!back?.code) return refuse('not-found', NO_PENDING_REQUEST);
     return { redirectTo: redirectTo(issuer(), back, { code: back.code }) };
   },

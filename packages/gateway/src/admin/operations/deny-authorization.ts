@@ -13,8 +13,8 @@ export const denyAuthorizationOperation = defineOperation({
   scope: 'global',
   request: { params: z.object({ id: idSchema }) },
   response: { status: 200, description: 'where to send the browser back, with error=access_denied', schema: redirectView },
-  handle: async ({ params }, { flow, issuer }) => {
-    const back = await finishAuthorization(flow, params.id, undefined);
+  handle: async ({ actor, params }, { flow, issuer }) => {
+    const back = await finishAuthorization(flow, params.id, undefined, actor.id);
     if (!back) return refuse('not-found', NO_PENDING_REQUEST);
     return { redirectTo: redirectTo(issuer(), back, { error: 'access_denied' }) };
   },
