@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Role } from './roles.js';
 
+export type { Role } from './roles.js';
+
 /**
  * Who is calling the admin API, however they proved it: an admin token (`Authorization: Bearer`) or a
  * console session. Every permission check and every audit record works from this alone.

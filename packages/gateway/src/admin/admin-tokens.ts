@@ -82,6 +82,8 @@ export async function createAdminToken(deps: CredentialDeps, actor: AdminActor, 
       errors: [{ pointer: '/consumers', field: 'consumers', detail: 'only a developer token is limited to consumers: leave consumers out, or give role developer' }],
     });
   }
+  // A creator limited to consumers passes its limit on: it never makes a token that reaches further.
+  if (actor.consumers && request.role !== 'developer') refuse('forbidden', 'a token limited to consumers can only create developer tokens within its limit');
   const consumers = request.consumers ? [...new Set(request.consumers)] : actor.consumers ? [...actor.consumers] : undefined;
   if (actor.consumers && consumers?.some((id) => !actor.consumers?.includes(id))) refuse('forbidden', 'a token cannot reach consumers its creator cannot see');
   for (const id of consumers ?? []) await getConsumer(deps, id);

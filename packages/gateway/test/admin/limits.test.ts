@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminToken } from '../../src/admin/admin-tokens.js';
 import { expectProblem, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, IssuedKey } from '../helpers/gateway.js';
 
@@ -73,6 +74,14 @@ describe('mass assignment is refused', () => {
   it('a consumer limit belongs to developer tokens only, and names existing consumers', async () => {
     expectProblem(await g.admin('POST', '/admin/v1/admin-tokens', { role: 'auditor', consumers: [a] }), 400, 'bad-request');
     expectProblem(await g.admin('POST', '/admin/v1/admin-tokens', { role: 'developer', consumers: ['con_nobody'] }), 404, 'not-found');
+  });
+
+  it('an actor limited to consumers (were its role ever to create tokens) passes its limit on, never widens it', async () => {
+    const limited = { kind: 'session' as const, id: 'user:dev', role: 'developer' as const, consumers: [a] };
+    await expect(createAdminToken(g.gateway.credentials, limited, { role: 'auditor' })).rejects.toMatchObject({ problem: { code: 'forbidden' } });
+    await expect(createAdminToken(g.gateway.credentials, limited, { role: 'developer', consumers: [b] })).rejects.toMatchObject({ problem: { code: 'forbidden' } });
+    const inherited = await createAdminToken(g.gateway.credentials, limited, { role: 'developer' });
+    expect(inherited.record.consumers).toEqual([a]);
   });
 
   it('a developer cannot create tokens at all', async () => {
