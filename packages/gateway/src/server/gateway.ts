@@ -278,12 +278,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
-    const apiDocument = openApiDocument(ADMIN_OPERATIONS);
+    let apiDocument: Record<string, unknown> | undefined; // built on first request: no cost at start
     handleAdmin = createAdminHandler({
       operations: ADMIN_OPERATIONS,
       services: {
         credentials, keyring, signingKeys: tokenKeys, flow: { db, clock, denyList }, issuer, alerts: operations.alerts,
-        flushAccess: operations.flush, describeApi: () => apiDocument,
+        flushAccess: operations.flush, describeApi: () => (apiDocument ??= openApiDocument(ADMIN_OPERATIONS)),
       },
       resolvers: [adminTokenResolver(db, clock)],
       metrics,
