@@ -4,8 +4,9 @@ import type { Keyring } from '../crypto/keyring.js';
 import type { ChangeBus } from '../state/change-bus.js';
 import type { Clock } from '../state/clock.js';
 import type { Database, Sql } from '../store/sql.js';
-import { hasSigningKey, insertSigningKey, listSigningKeys } from './oauth-repository.js';
 import { appendAudit } from '../observe/audit.js';
+import type { Actor } from './deps.js';
+import { hasSigningKey, insertSigningKey, listSigningKeys } from './oauth-repository.js';
 
 /** The algorithms access tokens are signed with, and the only ones the data plane accepts (RFC 8725 §3.1). */
 export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'EdDSA'] as const;
@@ -147,7 +148,7 @@ export class SigningKeys {
    * see it before the first token it signs. Audited in the same transaction; every instance reloads
    * through the change bus.
    */
-  async rotate(actor: string, leadMs: number): Promise<{ kid: string; signsFrom: Date }> {
+  async rotate(leadMs: number, actor: Actor = 'system'): Promise<{ kid: string; signsFrom: Date }> {
     const now = this.options.clock();
     const signsFrom = new Date(now + leadMs);
     const kid = await this.options.bus.transaction(this.options.db, async (tx, publish) => {

@@ -9,9 +9,10 @@ import { createLogger } from '../observe/logger.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import type { Metrics } from '../observe/metrics.js';
-import { ensureAdminToken } from '../admin/admin-tokens.js';
+import { adminTokenResolver, ensureAdminToken } from '../admin/admin-tokens.js';
 import { createAdminHandler } from '../admin/admin-handler.js';
-import { adminRoutes } from '../admin/routes.js';
+import { openApiDocument } from '../admin/openapi.js';
+import { ADMIN_OPERATIONS } from '../admin/registry.js';
 import { recordLastUsed } from '../credentials/repository.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { KeyVerifier } from '../credentials/verify-key.js';
@@ -22,8 +23,6 @@ import { SecurityEvents } from '../observe/security-events.js';
 import { countSecurityEvents } from '../observe/security-metrics.js';
 import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
-import { signingKeyRoutes } from '../admin/signing-key-routes.js';
-import { authorizationRoutes } from '../admin/authorization-routes.js';
 import { DpopVerifier } from '../credentials/dpop.js';
 import { SigningKeys } from '../credentials/signing-keys.js';
 import { TokenDenyList } from '../credentials/token-deny-list.js';
@@ -282,9 +281,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
+    let apiDocument: Record<string, unknown> | undefined; // built on first request: no cost at start
     handleAdmin = createAdminHandler({
-      db,
-      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes],
+      operations: ADMIN_OPERATIONS,
+      services: {
+        credentials, keyring, signingKeys: tokenKeys, flow: { db, clock, denyList }, issuer, alerts: operations.alerts,
+        flushAccess: operations.flush, describeApi: () => (apiDocument ??= openApiDocument(ADMIN_OPERATIONS)),
+      },
+      resolvers: [adminTokenResolver(db, clock)],
       metrics,
       logger,
       ready,
