@@ -256,7 +256,7 @@ async function unloadedRun(url, ca, headersFor, seconds) {
     while (performance.now() < deadline) samples.push(await once());
     const elapsed = (performance.now() - began) / 1000;
     if (connects !== 1) throw new Error(`${url}: the unloaded run used ${connects} connections, expected one keep-alive connection`);
-    return { ...summarize(samples), rps: samples.length / elapsed };
+    return { ...summarize(samples), rps: samples.length / elapsed, requests: samples.length + settings.unloadedWarmupRequests };
   } finally {
     await client.close();
   }
@@ -276,6 +276,15 @@ function headersFor(url, info) {
   return sign;
 }
 
+/** Stops the target's profile and writes it to bench/results/profiles/; returns the file's relative path. */
+async function writeProfile(target, row, kind, suffix) {
+  const dir = join(resultsDir, 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${row.id}-${row.target}${suffix}-${new Date().toISOString().replaceAll(':', '-')}.${kind}profile`);
+  await ask(target, { type: 'profile-stop', kind, file }, 'profile-written', 30_000);
+  return relative(process.cwd(), file);
+}
+
 async function measureRow(row, shared) {
   let upstream;
   let target;
@@ -292,13 +301,7 @@ async function measureRow(row, shared) {
     const before = await cpuSnapshot(target, upstream);
     const loaded = await loadedRun(url, ca, headers, settings.connections, settings.duration, true);
     const after = await cpuSnapshot(target, upstream);
-    if (kind) {
-      const dir = join(resultsDir, 'profiles');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${row.id}-${row.target}-${new Date().toISOString().replaceAll(':', '-')}.${kind}profile`);
-      await ask(target, { type: 'profile-stop', kind, file }, 'profile-written', 30_000);
-      loaded.profile = relative(process.cwd(), file);
-    }
+    if (kind) loaded.profile = await writeProfile(target, row, kind, '');
     // CPU per request during the loaded run: on a machine whose cores the client, the target and the
     // upstream share, this is what decides throughput, and it does not depend on who won the scheduler.
     const used = (k) => after[k] - before[k];
@@ -308,7 +311,16 @@ async function measureRow(row, shared) {
       const ours = used('client') + used('target') + used('upstream');
       loaded.otherCpuCores = Math.max(0, used('machine') - ours) / ((after.at - before.at) * 1000);
     }
+    if (kind) await ask(target, { type: 'profile-start', kind }, 'profile-started');
+    const beforeUnloaded = await cpuSnapshot(target, upstream);
     const unloaded = await unloadedRun(url, ca, headers, settings.unloadedDuration);
+    const afterUnloaded = await cpuSnapshot(target, upstream);
+    if (kind) unloaded.profile = await writeProfile(target, row, kind, '-1conn');
+    // One request at a time: no batching across requests, so this figure moves much less with load.
+    unloaded.cpuMicrosPerRequest = {
+      target: (afterUnloaded.target - beforeUnloaded.target) / unloaded.requests,
+      upstream: (afterUnloaded.upstream - beforeUnloaded.upstream) / unloaded.requests,
+    };
     await Promise.all([stopTarget(target), stopTarget(upstream)]);
     const targetLog = Object.fromEntries(target.child.log.kinds);
     return { id: row.id, label: row.label, description: row.description, loaded, unloaded, targetLog };
@@ -370,10 +382,11 @@ function report(results, outcome) {
   const cpu = results.map((r) => {
     const { client, target, upstream } = r.loaded.cpuMicrosPerRequest;
     const other = r.loaded.otherCpuCores === undefined ? '-' : r.loaded.otherCpuCores.toFixed(2);
-    return [`(${r.id})`, r.label, client.toFixed(1), target.toFixed(1), upstream ? upstream.toFixed(1) : '-', (client + target + upstream).toFixed(1), other];
+    const seq = r.unloaded.cpuMicrosPerRequest?.target;
+    return [`(${r.id})`, r.label, client.toFixed(1), target.toFixed(1), upstream ? upstream.toFixed(1) : '-', (client + target + upstream).toFixed(1), other, seq === undefined ? '-' : seq.toFixed(1)];
   });
   console.log(`CPU time per request during the loaded run, µs (all processes share ${cpus().length} CPUs):\n`);
-  console.log(`${table(['row', 'target', 'client', 'target', 'upstream', 'total', 'other load, cores'], cpu)}\n`);
+  console.log(`${table(['row', 'target', 'client', 'target', 'upstream', 'total', 'other load, cores', 'target @1 conn'], cpu)}\n`);
   const noisy = results.filter((r) => r.loaded.otherCpuCores > 0.25);
   if (noisy.length > 0) {
     console.log(`  Note: other work used CPU during ${noisy.map((r) => `(${r.id})`).join(' ')}; req/s there is understated. Re-run on a quieter machine.\n`);
