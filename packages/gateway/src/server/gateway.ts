@@ -55,6 +55,7 @@ import { ensureDevCertificates } from './dev-ca.js';
 import { createListener, listen, urlFor, useCertificate } from './listener.js';
 import { loadTlsFiles } from './tls.js';
 import { startOperations } from './operations.js';
+import { workerCount } from './workers.js';
 import type { Operations } from './operations.js';
 
 export interface GatewayOptions {
@@ -353,7 +354,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
  */
 function traffic(config: Config, redis: RedisConnection | undefined, metrics: Metrics, logger: Logger): { rateLimits: RateLimitStore; nonces: NonceStore } {
   if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
-  const instances = config.redis.instances;
+  // Each worker process is an instance: the insurance limiter's share is limit / (instances x workers).
+  const instances = config.redis.instances * workerCount(config.workers);
   let lastLog = 0;
   const rateLimits = createRedisRateLimitStore(redis, instances, {
     onInsurance(limit, error) {
