@@ -11,7 +11,6 @@
 import { spawn } from 'node:child_process';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +31,7 @@ import { connectRedis } from '../packages/gateway/dist/state/redis.js';
 import { openEmbeddedDatabase } from '../packages/gateway/dist/store/embedded.js';
 import { migrate } from '../packages/gateway/dist/store/migrate.js';
 import { signRequest, verifyRequestSignature } from '../packages/protocol/dist/index.js';
+import { freePort } from './lib/free-port.js';
 
 const SECONDS = Number(process.env.BENCH_MICRO_SECONDS ?? 2);
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -156,14 +156,7 @@ for (const [name, signing, verifying] of [
   report(`signing, ${name}`, await rate(async () => signRequest(request, signing)));
 }
 
-/** `portcullis start` on a fresh embedded store, then again on the same data directory, until /readyz is 200. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address();
-  await new Promise((done) => server.close(done));
-  return port;
-}
+/** `portcullis start` on the embedded store in `dir`, until /readyz answers 200: milliseconds from spawn. */
 async function startupToReady(dir) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const config = join(dir, 'portcullis.yaml');
