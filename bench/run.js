@@ -262,29 +262,16 @@ async function loadedRun(url, ca, headersFor, connections, duration, keepSamples
  * certificates, so each target was checked once with a validating client first (checkTarget). Signed
  * rows get one pre-made signature per request (bench/lib/wrk-report.lua).
  */
-async function wrkRun(url, headersFor, connections, duration) {
+async function wrkRun(url, headersFor, connections, duration, signedFile) {
   const fixed = headersFor.perRequest ? headersFor.fixed : headersFor();
   const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '-s', join(benchDir, 'lib', 'wrk-report.lua')];
   for (const [name, value] of Object.entries(fixed)) args.push('-H', `${name}: ${value}`);
   args.push(`${url}${BENCH_PATH}`);
-  let signedFile;
-  if (headersFor.perRequest) {
-    // Made before the run, so the client core spends nothing on signing while it is measured.
-    signedFile = join(dataDir, 'signed.tsv');
-    const count = Math.ceil(settings.signaturesPerSecond * duration);
-    const lines = [];
-    for (let i = 0; i < count; i++) {
-      const h = headersFor();
-      lines.push(`${h['signature-input']}\t${h.signature}`);
-    }
-    writeFileSync(signedFile, `${lines.join('\n')}\n`);
-  }
   const stdout = await new Promise((resolve, reject) => {
     execFile('wrk', args, { env: { ...process.env, BENCH_WRK_SIGNED: signedFile ?? '' }, maxBuffer: 1 << 20 }, (error, out, err) =>
       error ? reject(new Error(`wrk failed: ${err || error.message}`)) : resolve(out),
     );
   });
-  if (signedFile) rmSync(signedFile, { force: true });
   const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
   if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
   const r = JSON.parse(line.slice('BENCH_JSON '.length));
@@ -299,13 +286,34 @@ async function wrkRun(url, headersFor, connections, duration) {
     p99: r.p99Micros / 1000,
     mean: r.meanMicros / 1000,
     generator: 'wrk',
-    ...(signedFile && r.requests >= r.signedAvailable ? { note: 'ran out of pre-made signatures and stopped early (raise BENCH_SIGNATURES_PER_SECOND)' } : {}),
+    ...(signedFile && r.requests >= r.signedAvailable ? { note: 'ran out of pre-made signatures and stopped early, so req/s is understated: raise BENCH_SIGNATURES_PER_SECOND' } : {}),
   };
 }
 
+/**
+ * Signed rows under wrk: one signature per request of a `duration`-second run, made now, before the
+ * CPU snapshots, so signing is not counted as the client's cost of the run. Undefined for other rows.
+ */
+function signaturesFor(headersFor, duration) {
+  if (settings.client !== 'wrk' || !headersFor.perRequest) return undefined;
+  const file = join(dataDir, `signed-${duration}.tsv`);
+  const lines = [];
+  for (let i = Math.ceil(settings.signaturesPerSecond * duration); i > 0; i--) {
+    const h = headersFor();
+    lines.push(`${h['signature-input']}\t${h.signature}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
 /** The loaded run with the configured generator. */
-function loadTest(url, ca, headersFor, connections, duration, keepSamples) {
-  return settings.client === 'wrk' ? wrkRun(url, headersFor, connections, duration) : loadedRun(url, ca, headersFor, connections, duration, keepSamples);
+async function loadTest(url, ca, headersFor, connections, duration, keepSamples, signedFile) {
+  if (settings.client !== 'wrk') return loadedRun(url, ca, headersFor, connections, duration, keepSamples);
+  try {
+    return await wrkRun(url, headersFor, connections, duration, signedFile);
+  } finally {
+    if (signedFile) rmSync(signedFile, { force: true });
+  }
 }
 
 /** One keep-alive TLS connection (undici), one request at a time, timed with performance.now(). */
@@ -371,11 +379,12 @@ async function measureRow(row, shared) {
     const ca = target.info.caFile ? readFileSync(target.info.caFile) : shared.ca;
     const headers = headersFor(url, target.info);
     await checkTarget(url, ca, headers);
-    if (settings.warmup > 0) await loadTest(url, ca, headers, settings.connections, settings.warmup, false);
+    if (settings.warmup > 0) await loadTest(url, ca, headers, settings.connections, settings.warmup, false, signaturesFor(headers, settings.warmup));
+    const signed = signaturesFor(headers, settings.duration);
     const kind = settings.profile.includes(row.id) ? 'cpu' : settings.heapProfile.includes(row.id) ? 'heap' : undefined;
     if (kind) await ask(target, { type: 'profile-start', kind }, 'profile-started');
     const before = await cpuSnapshot(target, upstream);
-    const loaded = await loadTest(url, ca, headers, settings.connections, settings.duration, true);
+    const loaded = await loadTest(url, ca, headers, settings.connections, settings.duration, true, signed);
     const after = await cpuSnapshot(target, upstream);
     if (kind) loaded.profile = await writeProfile(target, row, kind, '');
     // CPU per request during the loaded run: on a machine whose cores the client, the target and the
@@ -550,6 +559,7 @@ async function main() {
         const result = await measureRow(row, { ...shared, ca });
         measured.get(row.id).push(result);
         const other = result.loaded.otherCpuCores > 0.25 ? ` (other load ${result.loaded.otherCpuCores.toFixed(2)} cores)` : '';
+        if (result.loaded.note) console.log(`      note: ${result.loaded.note}`);
         console.log(`${fmt.rps(result.loaded.rps)} req/s, p50 @1 conn ${fmt.ms(result.unloaded.p50)} ms${other}`);
         for (const [kind, count] of Object.entries(result.targetLog)) console.log(`      target logged ${count} x ${kind}`);
       }
