@@ -276,7 +276,11 @@ async function wrkRun(url, headersFor, connections, duration, signedFile) {
   if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
   const r = JSON.parse(line.slice('BENCH_JSON '.length));
   const failures = Object.values(r.errors).reduce((sum, n) => sum + n, 0);
-  if (failures > 0 || r.requests === 0) throw new Error(`${url}: wrk saw ${JSON.stringify(r.errors)} errors in ${r.requests} requests (status = 4xx/5xx answers)`);
+  const ranOut = signedFile !== undefined && r.requests + connections >= r.signedAvailable;
+  if (failures > 0 || r.requests === 0) {
+    const why = ranOut ? '; it ran out of pre-made signatures (a replay is refused): raise BENCH_SIGNATURES_PER_SECOND' : '';
+    throw new Error(`${url}: wrk saw ${JSON.stringify(r.errors)} errors in ${r.requests} requests (status = 4xx/5xx answers)${why}`);
+  }
   const seconds = r.durationMicros / 1e6;
   return {
     rps: r.requests / seconds,
@@ -286,7 +290,7 @@ async function wrkRun(url, headersFor, connections, duration, signedFile) {
     p99: r.p99Micros / 1000,
     mean: r.meanMicros / 1000,
     generator: 'wrk',
-    ...(signedFile && r.requests >= r.signedAvailable ? { note: 'ran out of pre-made signatures and stopped early, so req/s is understated: raise BENCH_SIGNATURES_PER_SECOND' } : {}),
+    ...(ranOut ? { note: 'ran out of pre-made signatures and stopped early, so req/s is understated: raise BENCH_SIGNATURES_PER_SECOND' } : {}),
   };
 }
 
