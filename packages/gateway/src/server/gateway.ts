@@ -54,6 +54,7 @@ import { ensureDevCertificates } from './dev-ca.js';
 import { createListener, listen, urlFor, useCertificate } from './listener.js';
 import { loadTlsFiles } from './tls.js';
 import { startOperations } from './operations.js';
+import { workerCount } from './workers.js';
 import type { Operations } from './operations.js';
 
 export interface GatewayOptions {
@@ -360,7 +361,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
  */
 function traffic(config: Config, redis: RedisConnection | undefined, events: SecurityEvents): { rateLimits: RateLimitStore; nonces: NonceStore } {
   if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
-  const rateLimits = createRedisRateLimitStore(redis, config.redis.instances, {
+  // Each worker process is an instance: the insurance limiter's share is limit / (instances x workers).
+  const rateLimits = createRedisRateLimitStore(redis, config.redis.instances * workerCount(config.workers), {
     onInsurance: (limit, error) => events.emit({ kind: 'insurance_limiter', limit, error }),
   });
   return { rateLimits, nonces: createRedisNonceStore(redis) };
