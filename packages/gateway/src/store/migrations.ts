@@ -146,4 +146,20 @@ CREATE TABLE oauth_used_assertions (          -- private_key_jwt jti values, ref
 );
 `,
   },
+  {
+    id: '0005_admin_rbac',
+    sql: `
+ALTER TABLE admin_tokens ADD COLUMN expires_at timestamptz;   -- null: until revoked (the bootstrap token)
+ALTER TABLE admin_tokens ADD COLUMN consumers text[];         -- a developer token limited to these; null: all
+ALTER TABLE admin_tokens ADD COLUMN created_by text;          -- the actor that created it; null: first start
+`,
+  },
+  {
+    id: '0008_secops_events',
+    sql: `
+-- When the current client secret was issued (creation or the last rotate-secret): the secret-age metric.
+ALTER TABLE oauth_clients ADD COLUMN secret_created_at timestamptz;
+UPDATE oauth_clients SET secret_created_at = created_at WHERE secret_hash IS NOT NULL;
+`,
+  },
 ];
