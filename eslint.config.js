@@ -12,7 +12,7 @@ import globals from 'globals';
  * neither. Packages import each other only by name, never by relative path into `src/`.
  */
 const SURFACES = ['cli', 'server', 'pipeline', 'admin', 'oauth', 'console', 'demo'];
-const DOMAIN = ['credentials', 'crypto', 'state', 'observe', 'scan', 'check'];
+const DOMAIN = ['credentials', 'accounts', 'crypto', 'state', 'observe', 'scan', 'check'];
 const BASE = ['store', 'http', 'config', 'lib'];
 const SRC = 'packages/gateway/src';
 

@@ -7,6 +7,7 @@ import { baseHeaders } from '../http/headers.js';
 import { sendJson, sendLines, sendProblem } from '../http/respond.js';
 import type { Database } from '../store/sql.js';
 import { verifyAdminToken } from './admin-tokens.js';
+import type { AdminIdentity } from './admin-tokens.js';
 import { adminProblemFor } from './errors.js';
 import type { AdminRoute } from './routes.js';
 
@@ -18,6 +19,16 @@ export interface AdminHandlerOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly ready: () => Promise<boolean>;
+  /** Who else may call the admin API without a bearer token (console sessions): tried in order. */
+  readonly resolvers?: readonly ((req: IncomingMessage) => Promise<{ readonly id: string; readonly role: AdminIdentity['role'] } | undefined>)[];
+}
+
+async function resolveOther(options: AdminHandlerOptions, req: IncomingMessage): Promise<AdminIdentity | undefined> {
+  for (const resolve of options.resolvers ?? []) {
+    const actor = await resolve(req);
+    if (actor) return { tokenId: actor.id, role: actor.role };
+  }
+  return undefined;
 }
 
 /** The admin listener: health, metrics, and the authenticated admin API under /admin/v1. */
@@ -42,7 +53,7 @@ export function createAdminHandler(options: AdminHandlerOptions) {
       return sendProblem(res, requestId, problem('credential-in-query'));
     }
     const bearer = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const admin = bearer ? await verifyAdminToken(db, bearer) : undefined;
+    const admin = bearer ? await verifyAdminToken(db, bearer) : await resolveOther(options, req);
     if (!admin) {
       metrics.authFailures.inc({ reason: 'admin-token' });
       return sendProblem(res, requestId, UNAUTHORIZED);

@@ -24,6 +24,8 @@ export function registerServerCommands(program: Command): void {
       const config = loadConfig(options.config);
       const { startGateway } = await import('../server/gateway.js');
       const gateway = await startGateway({ config });
+      // On the terminal only, never in the log: the link signs its holder in as the owner once.
+      if (gateway.console.setupUrl) process.stderr.write(consoleSetupMessage(gateway.console.setupUrl));
       const signal = await untilSignal();
       gateway.logger.info({ signal }, 'draining');
       await gateway.stop();
@@ -55,4 +57,9 @@ export function registerServerCommands(program: Command): void {
       await untilSignal();
       await demo.stop();
     });
+}
+
+/** What `start` and `demo` print while no console owner has enrolled. */
+export function consoleSetupMessage(url: string): string {
+  return `\nSet up the console owner (one-time link, valid for a short time; open it in a browser that trusts this gateway's certificate):\n  ${url}\n\n`;
 }

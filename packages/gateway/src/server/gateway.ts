@@ -12,6 +12,14 @@ import type { Metrics } from '../observe/metrics.js';
 import { ensureAdminToken } from '../admin/admin-tokens.js';
 import { createAdminHandler } from '../admin/admin-handler.js';
 import { adminRoutes } from '../admin/routes.js';
+import { userRoutes } from '../admin/user-routes.js';
+import type { AccountDeps } from '../accounts/deps.js';
+import { sweepSessions } from '../accounts/sessions.js';
+import { ensureOwnerSetup } from '../accounts/users.js';
+import { createConsoleHandler } from '../console/handler.js';
+import { createConsoleSessions } from '../console/session-actor.js';
+import type { ConsoleSessions } from '../console/session-actor.js';
+import { DEFAULT_CONSOLE_DIR } from '../console/static-files.js';
 import { recordLastUsed } from '../credentials/repository.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { KeyVerifier } from '../credentials/verify-key.js';
@@ -84,6 +92,8 @@ export interface Gateway {
   readonly oauth: { readonly keys: SigningKeys; readonly tokens: TokenVerifier; readonly issuer: string };
   /** Security operations: access records, audit seal, alerts. */
   readonly operations: Operations;
+  /** The web console: its sessions (for single sign-on) and, until an owner has enrolled, the one-time setup link. */
+  readonly console: { readonly sessions: ConsoleSessions; readonly setupUrl: string | undefined };
   /** Writes pending last-used times and allow-list refusal records now (they are otherwise batched). */
   flushUsage(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to drainTimeout), then releases everything. */
@@ -279,13 +289,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
-    handleAdmin = createAdminHandler({
+    const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer } };
+    const consoleSessions = createConsoleSessions(accounts);
+    const adminApi = createAdminHandler({
       db,
-      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes],
+      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes, ...userRoutes(accounts)],
       metrics,
       logger,
       ready,
+      resolvers: [consoleSessions.resolveActor],
     });
+    const consoleFor = config.console.enabled
+      ? createConsoleHandler({ accounts, logger, staticDir: DEFAULT_CONSOLE_DIR, clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) })
+      : () => undefined;
+    handleAdmin = (req, res) => (consoleFor(req.url) ?? adminApi)(req, res);
+    const sweep = setInterval(() => {
+      sweepSessions(accounts).catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not remove expired console sessions'));
+    }, 10 * 60_000);
+    sweep.unref();
     useCertificate(dataServer, tls);
     useCertificate(adminServer, tls);
     const url = urlFor(config.listen.host, port);
@@ -295,11 +316,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger.warn({ issuer: site.issuer }, 'oauth.issuer is not set and the data plane listens on every address: set oauth.issuer to the public URL clients use (e.g. oauth: { issuer: https://api.example.com })');
     }
     logger.info({ url, adminUrl, store: config.database ? 'postgres' : 'embedded' }, 'gateway started');
+    // The link carries its token in the fragment, which browsers never send: it is printed by the start
+    // command, never logged.
+    const setup = config.console.enabled ? await ensureOwnerSetup(accounts) : undefined;
+    const setupUrl = setup ? `${adminUrl}/console/setup#token=${setup.token}` : undefined;
+    if (setup) logger.info({ expiresAt: setup.expiresAt.toISOString() }, 'no console owner has enrolled yet: the start command printed a one-time setup link');
 
     const openDb = db;
     let stopping: Promise<void> | undefined;
     async function stop(): Promise<void> {
       draining = true;
+      clearInterval(sweep);
       dataServer.close();
       adminServer.close();
       dataServer.closeIdleConnections();
@@ -334,6 +361,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       credentials,
       oauth: { keys: tokenKeys, tokens, issuer: site.issuer },
       operations,
+      console: { sessions: consoleSessions, setupUrl },
       flushUsage: async () => {
         await lastUsed.flush();
         await refusals.flush();
