@@ -119,7 +119,7 @@ interface SessionRow extends Record<string, unknown> {
 
 export async function insertSession(sql: Sql, session: ConsoleSession): Promise<void> {
   await sql.query(
-    'INSERT INTO console_sessions (id_hash, subject, role, stage, pending_totp, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    'INSERT INTO console_sessions (id_hash, subject, role, stage, pending_totp, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
     [session.idHash, session.subject, session.role, session.stage, session.pendingTotp ?? null, session.createdAt, session.lastSeenAt],
   );
 }
