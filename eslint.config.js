@@ -81,4 +81,12 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The console's front end runs in the browser and talks only to the admin API over HTTP.
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['portcullis', 'portcullis/*', '**/gateway/**'], message: 'The console talks to the admin API over HTTP only.' }] }],
+    },
+  },
 );

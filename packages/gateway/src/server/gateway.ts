@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
@@ -13,6 +13,7 @@ import { ensureAdminToken } from '../admin/admin-tokens.js';
 import { createAdminHandler } from '../admin/admin-handler.js';
 import { adminRoutes } from '../admin/routes.js';
 import { userRoutes } from '../admin/user-routes.js';
+import { configRoutes } from '../admin/config-routes.js';
 import type { AccountDeps } from '../accounts/deps.js';
 import { sweepSessions } from '../accounts/sessions.js';
 import { ensureOwnerSetup } from '../accounts/users.js';
@@ -289,11 +290,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
+    let selfUrl = '';
     const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer } };
     const consoleSessions = createConsoleSessions(accounts);
     const adminApi = createAdminHandler({
       db,
-      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes, ...userRoutes(accounts)],
+      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes, ...userRoutes(accounts), ...configRoutes(config, () => ({ url: selfUrl, ca: caFile ? readFileSync(caFile) : undefined }))],
       metrics,
       logger,
       ready,
@@ -310,6 +312,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     useCertificate(dataServer, tls);
     useCertificate(adminServer, tls);
     const url = urlFor(config.listen.host, port);
+    selfUrl = url;
     const adminUrl = urlFor(config.admin.host, adminPort);
     site.issuer ||= url;
     if (!config.oauth.issuer && ['0.0.0.0', '::'].includes(config.listen.host)) {
