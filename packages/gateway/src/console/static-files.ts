@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import { baseHeaders } from '../http/headers.js';
 
-/** Where `npm run build` puts the console (packages/console/dist), from src/console or dist/console alike. */
-export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
+/** Where `npm run build` puts the console (the gateway's dist/console-ui), from src/console or dist/console alike. */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../dist/console-ui/', import.meta.url));
 
 /**
  * A strict policy: scripts and styles from this origin only, no inline script or style, no framing,

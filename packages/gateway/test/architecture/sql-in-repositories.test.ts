@@ -14,6 +14,7 @@ const MAY_HOLD_SQL = new Set([
   'credentials/oauth-repository.ts', // signing keys, revoked tokens, codes, token families, refresh tokens
   'crypto/data-key-store.ts',
   'admin/admin-token-repository.ts',
+  'accounts/repository.ts', // console users, sessions, setup links, sign-in throttling
   'observe/audit.ts', // the audit log is its own repository: append and verify the hash chain
   'state/postgres-change-bus.ts', // LISTEN and pg_notify: the bus's transport, not data access
   'observe/audit-seal.ts', // the audit log's sealed head, beside the chain it seals
