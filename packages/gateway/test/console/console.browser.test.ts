@@ -57,7 +57,7 @@ describe.skipIf(!haveChromium)('the console in a browser (Debian Chromium)', () 
   async function expectQr(p: Page) {
     const qr = p.getByRole('img', { name: 'QR code for your authenticator app' });
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
-    expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await qr.evaluate((img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth > 0)).toBe(true);
   }
 
   beforeAll(async () => {
@@ -181,18 +181,18 @@ describe.skipIf(!haveChromium)('the console in a browser (Debian Chromium)', () 
     await page.goto(`${gw.gateway.adminUrl}/console/`);
     await page.getByRole('heading', { name: 'Traffic' }).waitFor();
     // Each page moves focus to its content (screen readers announce it); a skip link comes first of all.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
-    expect(await page.evaluate(() => document.querySelector('a, button, input, select')?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+    expect(await page.evaluate("document.querySelector('a, button, input, select')?.textContent")).toBe('Skip to content');
     let reached = false;
     for (let i = 0; i < 12 && !reached; i++) {
       await page.keyboard.press('Shift+Tab');
-      reached = (await page.evaluate(() => document.activeElement?.textContent)) === 'Consumers';
+      reached = (await page.evaluate('document.activeElement?.textContent')) === 'Consumers';
     }
     expect(reached).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Consumers' }).waitFor();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.closest('label')?.textContent)).toBe('New consumer name');
+    expect(await page.evaluate("document.activeElement?.closest('label')?.textContent")).toBe('New consumer name');
   });
 
   it('signs out on the server, and met no Content-Security-Policy violation', async () => {
