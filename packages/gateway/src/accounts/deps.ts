@@ -23,4 +23,9 @@ export interface AccountDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly policy: ConsolePolicy;
+  /**
+   * Whether this user may sign in with a password at all (single sign-on can be made the only way in
+   * but for break-glass owners). Refused exactly like a wrong password. Absent: everyone may.
+   */
+  readonly passwordLoginAllowed?: (attempt: { readonly username: string; readonly role: string }) => boolean;
 }

@@ -81,7 +81,7 @@ export async function passwordStep(deps: AccountDeps, input: { username: string;
   const key = throttleKey(username, input.ip);
   await checkThrottle(deps.db, key, deps.policy, deps.clock());
   const user = await findUserByName(deps.db, username);
-  const usable = user && !user.disabledAt && user.passwordHash && user.totpSecret;
+  const usable = user && !user.disabledAt && user.passwordHash && user.totpSecret && (deps.passwordLoginAllowed?.(user) ?? true);
   const ok = await verifyPassword(input.password.slice(0, PASSWORD_MAX_LENGTH), usable ? (user.passwordHash as string) : await dummyPasswordHash());
   if (!ok || !usable) {
     await recordFailure(deps.db, key, deps.clock());
