@@ -136,3 +136,57 @@ export function useAction() {
     },
   };
 }
+
+/** The consumer picker of the create forms: active consumers only. */
+export function ConsumerSelect({ consumers, value, onChange }: { consumers: { id: string; name: string; status: string }[] | undefined; value: string; onChange: (id: string) => void }) {
+  return (
+    <Field label="Consumer">
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)} required>
+        <option value="">Choose…</option>
+        {consumers
+          ?.filter((c) => c.status === 'active')
+          .map((c) => (
+            <option value={c.id} key={c.id}>
+              {c.name}
+            </option>
+          ))}
+      </select>
+    </Field>
+  );
+}
+
+/** An action's error, then the loaded data (or its loading state, or its error). */
+export function Loaded<T>({ actionError, data, error, children }: { actionError?: string | undefined; data: T | undefined; error: string | undefined; children: (data: T) => ComponentChildren }) {
+  return (
+    <>
+      {actionError && <Alert>{actionError}</Alert>}
+      {data === undefined ? <Loading error={error} /> : children(data)}
+    </>
+  );
+}
+
+type Action = ReturnType<typeof useAction>;
+
+/** A create form: submitting runs `submit` as the page's action (its error shown by the page). */
+export function ActionForm({ action, submit, children }: { action: Action; submit: () => Promise<void>; children: ComponentChildren }) {
+  return (
+    <form
+      class="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run(submit);
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
+/** A row's action button; `what` names the row for screen readers; `confirmText` asks first. */
+export function ActionButton({ action, label, what, kind = 'secondary', confirmText, run }: { action: Action; label: string; what: string; kind?: 'secondary' | 'danger'; confirmText?: string; run: () => Promise<void> }) {
+  return (
+    <button type="button" class={kind} disabled={action.busy} onClick={() => (!confirmText || confirm(confirmText)) && void action.run(run)}>
+      {label} <span class="sr-only">{what}</span>
+    </button>
+  );
+}

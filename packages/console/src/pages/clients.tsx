@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { admin } from '../api.js';
 import type { Role } from '../api.js';
-import { Alert, Field, Loading, Page, SecretOnce, Table, useAction, useLoad, when } from '../components.js';
+import { ActionButton, ActionForm, ConsumerSelect, Field, Loaded, Page, SecretOnce, Table, useAction, useLoad, when } from '../components.js';
 import { can } from '../permissions.js';
 import type { Consumer } from './consumers.js';
 
@@ -27,45 +27,29 @@ export function Clients({ role }: { role: Role }) {
     <Page title="OAuth clients">
       {secret && <SecretOnce label={secret.label} value={secret.value} />}
       {write && (
-        <form
-          class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void action.run(async () => {
+        <ActionForm
+          action={action}
+          submit={async () => {
               const created = await admin.post<Client & { client_secret: string }>('clients', { consumerId: form.consumerId, scopes: form.scopes.split(/[\s,]+/).filter(Boolean) });
               setSecret({ label: `Client secret of ${created.client_id}`, value: created.client_secret });
               clients.reload();
-            });
           }}
         >
-          <Field label="Consumer">
-            <select value={form.consumerId} onChange={(e) => setForm({ ...form, consumerId: e.currentTarget.value })} required>
-              <option value="">Choose…</option>
-              {consumers.data?.consumers
-                .filter((c) => c.status === 'active')
-                .map((c) => (
-                  <option value={c.id} key={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-            </select>
-          </Field>
+          <ConsumerSelect consumers={consumers.data?.consumers} value={form.consumerId} onChange={(consumerId) => setForm({ ...form, consumerId })} />
           <Field label="Scopes">
             <input value={form.scopes} onInput={(e) => setForm({ ...form, scopes: e.currentTarget.value })} />
           </Field>
           <button type="submit" disabled={action.busy}>
             Create client
           </button>
-        </form>
+        </ActionForm>
       )}
-      {action.error && <Alert>{action.error}</Alert>}
-      {!clients.data ? (
-        <Loading error={clients.error} />
-      ) : (
+      <Loaded actionError={action.error} data={clients.data} error={clients.error}>
+        {(data) => (
         <Table
           head={['Client id', 'Consumer', 'Authentication', 'Scopes', 'Status', 'Created', ...(write ? ['Actions'] : [])]}
           empty="No OAuth clients."
-          rows={clients.data.clients.map((c) => [
+          rows={data.clients.map((c) => [
             <code>{c.client_id}</code>,
             names.get(c.consumerId) ?? c.consumerId,
             c.tokenEndpointAuthMethod,
@@ -77,26 +61,12 @@ export function Clients({ role }: { role: Role }) {
                   c.status === 'active' ? (
                     <span class="actions">
                       {c.tokenEndpointAuthMethod !== 'private_key_jwt' && (
-                        <button
-                          type="button"
-                          class="secondary"
-                          onClick={() =>
-                            void action.run(async () => {
+                        <ActionButton action={action} label="Rotate secret" what={c.client_id} kind="secondary" run={async () => {
                               const rotated = await admin.post<{ client_secret: string }>(`clients/${c.client_id}/rotate-secret`, {});
                               setSecret({ label: `New secret of ${c.client_id}`, value: rotated.client_secret });
-                            })
-                          }
-                        >
-                          Rotate secret <span class="sr-only">{c.client_id}</span>
-                        </button>
+                            }} />
                       )}
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => confirm(`Revoke ${c.client_id}?`) && void action.run(async () => (await admin.post(`clients/${c.client_id}/revoke`), clients.reload()))}
-                      >
-                        Revoke <span class="sr-only">{c.client_id}</span>
-                      </button>
+                      <ActionButton action={action} label="Revoke" what={c.client_id} kind="danger" confirmText={`Revoke ${c.client_id}?`} run={async () => (await admin.post(`clients/${c.client_id}/revoke`), clients.reload())} />
                     </span>
                   ) : (
                     '—'
@@ -105,7 +75,8 @@ export function Clients({ role }: { role: Role }) {
               : []),
           ])}
         />
-      )}
+        )}
+      </Loaded>
     </Page>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { admin } from '../api.js';
 import type { Role } from '../api.js';
-import { Alert, Field, Loading, Page, Table, useAction, useLoad, when } from '../components.js';
+import { ActionButton, ActionForm, Field, Loaded, Page, Table, useAction, useLoad, when } from '../components.js';
 import { can } from '../permissions.js';
 
 export interface Consumer {
@@ -19,15 +19,12 @@ export function Consumers({ role }: { role: Role }) {
   return (
     <Page title="Consumers">
       {write && (
-        <form
-          class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void action.run(async () => {
+        <ActionForm
+          action={action}
+          submit={async () => {
               await admin.post('consumers', { name });
               setName('');
               reload();
-            });
           }}
         >
           <Field label="New consumer name">
@@ -36,12 +33,10 @@ export function Consumers({ role }: { role: Role }) {
           <button type="submit" disabled={action.busy}>
             Create consumer
           </button>
-        </form>
+        </ActionForm>
       )}
-      {action.error && <Alert>{action.error}</Alert>}
-      {!data ? (
-        <Loading error={error} />
-      ) : (
+      <Loaded actionError={action.error} data={data} error={error}>
+        {(data) => (
         <Table
           head={['Name', 'Id', 'Status', 'Created', ...(write ? ['Actions'] : [])]}
           empty="No consumers yet."
@@ -52,18 +47,18 @@ export function Consumers({ role }: { role: Role }) {
             when(c.createdAt),
             ...(write
               ? [
-                  <button
-                    type="button"
-                    class="secondary"
-                    onClick={() => void action.run(async () => (await admin.post(`consumers/${c.id}/${c.status === 'active' ? 'disable' : 'enable'}`), reload()))}
-                  >
-                    {c.status === 'active' ? 'Disable' : 'Enable'} <span class="sr-only">{c.name}</span>
-                  </button>,
+                  <ActionButton
+                    action={action}
+                    label={c.status === 'active' ? 'Disable' : 'Enable'}
+                    what={c.name}
+                    run={async () => (await admin.post(`consumers/${c.id}/${c.status === 'active' ? 'disable' : 'enable'}`), reload())}
+                  />,
                 ]
               : []),
           ])}
         />
-      )}
+        )}
+      </Loaded>
     </Page>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { admin } from '../api.js';
 import type { Role } from '../api.js';
-import { Alert, Field, Loading, Page, SecretOnce, Table, age, useAction, useLoad, when } from '../components.js';
+import { ActionButton, ActionForm, ConsumerSelect, Field, Loaded, Page, SecretOnce, Table, age, useAction, useLoad, when } from '../components.js';
 import { can } from '../permissions.js';
 import type { Consumer } from './consumers.js';
 
@@ -31,46 +31,30 @@ export function Keys({ role }: { role: Role }) {
     <Page title="API keys">
       {secret && <SecretOnce label={secret.label} value={secret.value} />}
       {write && (
-        <form
-          class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void action.run(async () => {
+        <ActionForm
+          action={action}
+          submit={async () => {
               const scopes = form.scopes.split(/[\s,]+/).filter(Boolean);
               const created = await admin.post<Key & { key: string }>('keys', { consumerId: form.consumerId, scopes });
               setSecret({ label: `New key ${created.id}`, value: created.key });
               keys.reload();
-            });
           }}
         >
-          <Field label="Consumer">
-            <select value={form.consumerId} onChange={(e) => setForm({ ...form, consumerId: e.currentTarget.value })} required>
-              <option value="">Choose…</option>
-              {consumers.data?.consumers
-                .filter((c) => c.status === 'active')
-                .map((c) => (
-                  <option value={c.id} key={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-            </select>
-          </Field>
+          <ConsumerSelect consumers={consumers.data?.consumers} value={form.consumerId} onChange={(consumerId) => setForm({ ...form, consumerId })} />
           <Field label="Scopes" hint="Separated by spaces, e.g. companies:read">
             <input value={form.scopes} onInput={(e) => setForm({ ...form, scopes: e.currentTarget.value })} />
           </Field>
           <button type="submit" disabled={action.busy}>
             Create key
           </button>
-        </form>
+        </ActionForm>
       )}
-      {action.error && <Alert>{action.error}</Alert>}
-      {!keys.data ? (
-        <Loading error={keys.error} />
-      ) : (
+      <Loaded actionError={action.error} data={keys.data} error={keys.error}>
+        {(data) => (
         <Table
           head={['Key', 'Consumer', 'Scopes', 'Status', 'Age', 'Rotate by', 'Last used', ...(write ? ['Actions'] : [])]}
           empty="No keys."
-          rows={keys.data.keys.map((k) => [
+          rows={data.keys.map((k) => [
             <code>{k.id}</code>,
             names.get(k.consumerId) ?? k.consumerId,
             k.scopes.join(' ') || '—',
@@ -82,26 +66,12 @@ export function Keys({ role }: { role: Role }) {
               ? [
                   k.status === 'active' || k.status === 'rotating' ? (
                     <span class="actions">
-                      <button
-                        type="button"
-                        class="secondary"
-                        onClick={() =>
-                          void action.run(async () => {
+                      <ActionButton action={action} label="Rotate" what={k.id} kind="secondary" run={async () => {
                             const rotated = await admin.post<{ key: string; id: string }>(`keys/${k.id}/rotate`, {});
                             setSecret({ label: `Rotated key ${rotated.id} (the old one works for the grace period)`, value: rotated.key });
                             keys.reload();
-                          })
-                        }
-                      >
-                        Rotate <span class="sr-only">{k.id}</span>
-                      </button>
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => confirm(`Revoke ${k.id}? Requests with it fail at once.`) && void action.run(async () => (await admin.post(`keys/${k.id}/revoke`), keys.reload()))}
-                      >
-                        Revoke <span class="sr-only">{k.id}</span>
-                      </button>
+                          }} />
+                      <ActionButton action={action} label="Revoke" what={k.id} kind="danger" confirmText={`Revoke ${k.id}? Requests with it fail at once.`} run={async () => (await admin.post(`keys/${k.id}/revoke`), keys.reload())} />
                     </span>
                   ) : (
                     '—'
@@ -110,7 +80,8 @@ export function Keys({ role }: { role: Role }) {
               : []),
           ])}
         />
-      )}
+        )}
+      </Loaded>
     </Page>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { admin } from '../api.js';
 import type { Role } from '../api.js';
-import { Alert, Field, Loading, Page, SecretOnce, Table, useAction, useLoad, when } from '../components.js';
+import { ActionButton, ActionForm, Field, Loaded, Page, SecretOnce, Table, useAction, useLoad, when } from '../components.js';
 import { grantable } from '../permissions.js';
 
 interface User {
@@ -24,16 +24,13 @@ export function Users({ role, me }: { role: Role; me: string }) {
   return (
     <Page title="Users and roles">
       {link && <SecretOnce label={link.label} value={link.value} note="Hand it to the person it is for: it works once, for a short time." />}
-      <form
-        class="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.run(async () => {
+      <ActionForm
+        action={action}
+        submit={async () => {
             const created = await admin.post<User & { setupPath: string }>('users', form);
             setLink({ label: `Setup link for ${created.username}`, value: setupLink(created.setupPath) });
             setForm({ ...form, username: '' });
             reload();
-          });
         }}
       >
         <Field label="User name">
@@ -51,11 +48,9 @@ export function Users({ role, me }: { role: Role; me: string }) {
         <button type="submit" disabled={action.busy}>
           Add user
         </button>
-      </form>
-      {action.error && <Alert>{action.error}</Alert>}
-      {!data ? (
-        <Loading error={error} />
-      ) : (
+      </ActionForm>
+      <Loaded actionError={action.error} data={data} error={error}>
+        {(data) => (
         <Table
           head={['User', 'Role', 'Status', 'Created', 'Actions']}
           empty="No users."
@@ -82,21 +77,11 @@ export function Users({ role, me }: { role: Role; me: string }) {
               when(u.createdAt),
               manageable ? (
                 <span class="actions">
-                  <button
-                    type="button"
-                    class="secondary"
-                    onClick={() =>
-                      void action.run(async () => {
+                  <ActionButton action={action} label="New setup link" what={`for ${u.username}`} kind="secondary" run={async () => {
                         const reset = await admin.post<{ setupPath: string }>(`users/${u.id}/setup-link`, {});
                         setLink({ label: `New setup link for ${u.username}`, value: setupLink(reset.setupPath) });
-                      })
-                    }
-                  >
-                    New setup link <span class="sr-only">for {u.username}</span>
-                  </button>
-                  <button type="button" class="danger" onClick={() => confirm(`Disable ${u.username}?`) && void action.run(async () => (await admin.post(`users/${u.id}/disable`), reload()))}>
-                    Disable <span class="sr-only">{u.username}</span>
-                  </button>
+                      }} />
+                  <ActionButton action={action} label="Disable" what={u.username} kind="danger" confirmText={`Disable ${u.username}?`} run={async () => (await admin.post(`users/${u.id}/disable`), reload())} />
                 </span>
               ) : (
                 '—'
@@ -104,7 +89,8 @@ export function Users({ role, me }: { role: Role; me: string }) {
             ];
           })}
         />
-      )}
+        )}
+      </Loaded>
     </Page>
   );
 }
