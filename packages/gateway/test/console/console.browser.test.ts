@@ -142,8 +142,18 @@ describe.skipIf(!haveChromium)('the console in a browser (Debian Chromium)', () 
       await page.getByRole('link', { name }).click();
       await page.getByRole('heading', { level: 1 }).filter({ hasText: name === 'Audit log' ? 'Audit log' : name === 'Services' ? 'Services and routes' : name }).waitFor();
       if (name === 'Audit log') await page.getByText(/Chain intact/).waitFor();
+      if (name === 'Services') await page.getByRole('cell', { name: 'GET /companies/*', exact: true }).waitFor();
       await shot(page, name.toLowerCase().replace(' log', ''));
     }
+  });
+
+  it('shows the findings of portcullis check, run by the gateway against itself', async () => {
+    await page.getByRole('link', { name: 'Checks' }).click();
+    await page.getByRole('heading', { name: 'Checks' }).waitFor();
+    // The test's service has no rate limit: the check says so, with its fix.
+    await page.getByRole('cell', { name: /check\/route-without-rate-limit/ }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('main').textContent()).toContain('rateLimit');
+    await shot(page, 'check');
   });
 
   it('shows an auditor no write controls, and refuses their direct API write', async () => {
