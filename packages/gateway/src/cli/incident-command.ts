@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { createAdminClient } from './admin-client.js';
+import type { IncidentResponse } from '../admin/api-types.js';
 import { CliError } from './cli-error.js';
 
 interface IncidentOptions {
@@ -16,11 +17,6 @@ interface IncidentOptions {
   json?: boolean;
 }
 
-interface IncidentAnswer {
-  consumerId: string;
-  revoked: string[];
-  reissued: { id: string; key: string; replaces: string; scopes: string[]; expiresAt: string }[];
-}
 
 export function registerIncidentCommand(program: Command): void {
   program
@@ -37,7 +33,7 @@ export function registerIncidentCommand(program: Command): void {
     .action(async (o: IncidentOptions) => {
       if (parseDuration(o.since) === undefined) throw new CliError(`--since expects a duration such as 24h or 7d (got "${o.since}")`, 'usage');
       const call = createAdminClient(o);
-      const answer = await call<IncidentAnswer>('POST', `/consumers/${encodeURIComponent(o.consumer)}/incident`, { reissue: Boolean(o.reissue) });
+      const answer = await call<IncidentResponse>('POST', `/consumers/${encodeURIComponent(o.consumer)}/incident`, { reissue: Boolean(o.reissue) });
       const query = new URLSearchParams({ consumer: o.consumer, since: o.since, format: 'jsonl' });
       const records = await call<string>('GET', `/access?${query}`, undefined, { raw: true });
       const out = resolve(o.out ?? `incident-${o.consumer}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);

@@ -9,11 +9,10 @@ import { createLogger } from '../observe/logger.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import type { Metrics } from '../observe/metrics.js';
-import { ensureAdminToken } from '../admin/admin-tokens.js';
+import { adminTokenResolver, ensureAdminToken } from '../admin/admin-tokens.js';
 import { createAdminHandler } from '../admin/admin-handler.js';
-import { adminRoutes } from '../admin/routes.js';
-import { userRoutes } from '../admin/user-routes.js';
-import { configRoutes } from '../admin/config-routes.js';
+import { openApiDocument } from '../admin/openapi.js';
+import { ADMIN_OPERATIONS } from '../admin/registry.js';
 import type { AccountDeps } from '../accounts/deps.js';
 import { sweepSessions } from '../accounts/sessions.js';
 import { ensureOwnerSetup } from '../accounts/users.js';
@@ -29,8 +28,6 @@ import { Keyring } from '../crypto/keyring.js';
 import { LastUsedQueue } from '../observe/last-used-queue.js';
 import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
-import { signingKeyRoutes } from '../admin/signing-key-routes.js';
-import { authorizationRoutes } from '../admin/authorization-routes.js';
 import { DpopVerifier } from '../credentials/dpop.js';
 import { SigningKeys } from '../credentials/signing-keys.js';
 import { TokenDenyList } from '../credentials/token-deny-list.js';
@@ -293,13 +290,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let selfUrl = '';
     const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer } };
     const consoleSessions = createConsoleSessions(accounts);
+    const apiDocument = openApiDocument(ADMIN_OPERATIONS);
     const adminApi = createAdminHandler({
-      db,
-      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes, ...userRoutes(accounts), ...configRoutes(config, () => ({ url: selfUrl, ca: caFile ? readFileSync(caFile) : undefined }))],
+      operations: ADMIN_OPERATIONS,
+      services: {
+        credentials, keyring, signingKeys: tokenKeys, flow: { db, clock, denyList }, issuer, alerts: operations.alerts,
+        flushAccess: operations.flush, describeApi: () => apiDocument,
+        accounts, config, self: () => ({ url: selfUrl, ca: caFile ? readFileSync(caFile) : undefined }),
+      },
+      resolvers: [adminTokenResolver(db, clock), consoleSessions.resolveActor],
       metrics,
       logger,
       ready,
-      resolvers: [consoleSessions.resolveActor],
     });
     const consoleFor = config.console.enabled
       ? createConsoleHandler({ accounts, logger, staticDir: DEFAULT_CONSOLE_DIR, clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) })

@@ -1,7 +1,4 @@
 import type { Config } from '../config/load.js';
-import type { AdminRoute } from '../admin/routes.js';
-import { accessRoutes } from '../admin/access-routes.js';
-import { auditRoutes } from '../admin/audit-routes.js';
 import { sealAuditHead } from '../observe/audit-seal.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { insertAccessRecords, purgeAccessRecords } from '../observe/access-records.js';
@@ -14,8 +11,6 @@ import { propagatingTracer } from '../observe/tracing.js';
 import type { RequestTracer } from '../observe/tracing.js';
 import { activeKeyAges } from '../credentials/key-ages.js';
 import { keysPastWarningAge, rememberKeyNetwork } from '../credentials/key-watch.js';
-import { alertRoutes } from '../admin/alert-routes.js';
-import { incidentRoutes } from '../admin/incident-routes.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { createAlertDispatcher } from '../observe/alert-dispatcher.js';
 import { createAnomalyRules } from '../observe/anomaly-rules.js';
@@ -55,7 +50,7 @@ function webhookTargets(config: Config, env: NodeJS.ProcessEnv): WebhookTarget[]
 
 /**
  * Security operations, wired once at start: access records (a bounded batched queue, retention), and
- * the admin routes that read them. The data plane gets `recordAccess`; everything else runs beside it.
+ * the alerts the admin operations read. The data plane gets `recordAccess`; everything else runs beside it.
  */
 export async function startOperations(options: OperationsOptions) {
   const { config, db, clock, metrics, logger } = options;
@@ -156,11 +151,7 @@ export async function startOperations(options: OperationsOptions) {
     rules.onRequest(record, clock());
   }
 
-  const routes: AdminRoute[] = [...accessRoutes(db, clock), ...auditRoutes(db, options.keyring, clock), ...alertRoutes(db, clock),
-    ...incidentRoutes({ credentials: options.credentials, alerts, flushAccess: async () => void (await access?.flush()) }),
-  ];
   return {
-    routes,
     onFinish,
     tracer,
     /** Other parts (OAuth, traffic policies) report security events here. */

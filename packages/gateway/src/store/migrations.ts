@@ -147,6 +147,14 @@ CREATE TABLE oauth_used_assertions (          -- private_key_jwt jti values, ref
 `,
   },
   {
+    id: '0005_admin_rbac',
+    sql: `
+ALTER TABLE admin_tokens ADD COLUMN expires_at timestamptz;   -- null: until revoked (the bootstrap token)
+ALTER TABLE admin_tokens ADD COLUMN consumers text[];         -- a developer token limited to these; null: all
+ALTER TABLE admin_tokens ADD COLUMN created_by text;          -- the actor that created it; null: first start
+`,
+  },
+  {
     id: '0006_console',
     sql: `
 CREATE TABLE console_users (                 -- the people who sign in to the console (docs/console.md)
