@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { describeError, signIn } from '../api.js';
 import type { Session } from '../api.js';
 import { Alert, Field } from '../components.js';
@@ -9,6 +9,14 @@ export function SignIn({ session, onSession }: { session: Session | undefined; o
   const [busy, setBusy] = useState(false);
   const mfa = session?.stage === 'mfa';
   const returnTo = new URLSearchParams(location.search).get('returnTo') ?? '/console/';
+  const [providers, setProviders] = useState<{ saml?: boolean; oidc?: boolean }>({});
+  useEffect(() => {
+    // Single sign-on, when configured (docs/sso.md): the gateway says which providers to offer.
+    fetch('/console/sso/providers', { credentials: 'same-origin' })
+      .then((res) => (res.ok ? (res.json() as Promise<{ saml?: boolean; oidc?: boolean }>) : {}))
+      .then(setProviders, () => undefined);
+  }, []);
+  const sso = (kind: 'saml' | 'oidc') => `/console/sso/${kind}/login?returnTo=${encodeURIComponent(returnTo)}`;
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -49,6 +57,11 @@ export function SignIn({ session, onSession }: { session: Session | undefined; o
           {mfa ? 'Verify' : 'Continue'}
         </button>
       </form>
+      {!mfa && (providers.saml || providers.oidc) && (
+        <p class="card sso">
+          Or sign in with your organisation: {providers.saml && <a href={sso('saml')}>SAML single sign-on</a>} {providers.oidc && <a href={sso('oidc')}>OpenID Connect</a>}
+        </p>
+      )}
     </main>
   );
 }

@@ -68,6 +68,8 @@ export function createConsoleHandler(options: ConsoleHandlerOptions) {
       const cookie = cookieFor(reply);
       return sendJson(res, requestId, reply.status, reply.body, cookie ? ['set-cookie', cookie] : []);
     }
+    // Single sign-on answers below /console/sso/ when configured; otherwise nothing is there.
+    if (path.startsWith('/console/sso/')) return sendProblem(res, requestId, problem('not-found'));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, requestId, problem('method-not-allowed', undefined, { allow: 'GET, HEAD' }));
     if (!(await serveConsoleFile(options.staticDir, path, res, requestId))) {
       sendProblem(res, requestId, problem('not-found', 'The console is not built: run npm run build.'));

@@ -35,7 +35,8 @@ export function createConsoleSessions(deps: AccountDeps) {
       if (!subject) throw new TypeError('startSession needs a userId or an ssoSubject');
       const stage = identity.mfaDone ? 'active' : 'mfa';
       const issued = await deps.db.transaction((tx) => issueSession(tx, { subject, role: identity.role, stage }, new Date(deps.clock()), readSessionCookie(req)));
-      res.setHeader('set-cookie', sessionCookie(issued.id));
+      // Appended, not set: single sign-on may set (or clear) cookies of its own on the same response.
+      res.appendHeader('set-cookie', sessionCookie(issued.id));
       return { csrfToken: issued.csrfToken };
     },
 
