@@ -45,8 +45,8 @@ export async function ensureOwnerSetup(deps: AccountDeps): Promise<{ token: stri
     if (!owner) {
       const id = `usr_${randomBase62(16)}`;
       const now = new Date(deps.clock());
+      // Like the bootstrap admin token, not an audited change: the owner's enrolment is (user.enrol).
       await insertUser(tx, { id, username: FIRST_OWNER, role: 'owner', createdAt: now });
-      await appendAudit(tx, { actor: 'system', action: 'user.create', target: id, detail: { username: FIRST_OWNER, role: 'owner' } }, now);
       owner = (await findUserById(tx, id)) as ConsoleUser;
     }
     return newSetupToken(tx, deps, owner.id);
