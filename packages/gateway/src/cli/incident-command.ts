@@ -21,9 +21,9 @@ interface IncidentOptions {
 export function registerIncidentCommand(program: Command): void {
   program
     .command('incident')
-    .description("respond to a suspected compromise: revoke every key of a consumer at once (optionally reissue), and save its recent access records for review")
+    .description("respond to a suspected compromise: revoke every key, OAuth client secret and token of a consumer at once (optionally reissue), and save its recent access records for review")
     .requiredOption('--consumer <id>', 'the consumer whose credentials are compromised')
-    .option('--reissue', 'issue replacement keys on the same terms (printed once)')
+    .option('--reissue', 'issue replacement keys and client secrets on the same terms (printed once)')
     .option('--since <duration>', 'how far back the review file goes', '24h')
     .option('--out <file>', 'where to write the access records (JSON lines; default incident-<consumer>-<time>.jsonl)')
     .option('--admin-url <url>', 'admin API base URL (default: from the config file, or https://127.0.0.1:8444)')
@@ -44,9 +44,13 @@ export function registerIncidentCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify({ ...answer, accessRecords: { file: out, count } })}\n`);
         return;
       }
-      const lines = [`revoked ${answer.revoked.length} key(s) of ${answer.consumerId}: ${answer.revoked.join(' ') || '-'}`];
+      const lines = [
+        `revoked ${answer.revoked.length} key(s) of ${answer.consumerId}: ${answer.revoked.join(' ') || '-'}`,
+        `revoked ${answer.revokedClients.length} OAuth client(s), their secrets and tokens: ${answer.revokedClients.join(' ') || '-'}`,
+      ];
       for (const k of answer.reissued) lines.push(`replacement for ${k.replaces}: ${k.key}`);
-      if (answer.reissued.length > 0) lines.push('These keys are shown once: hand them to the consumer through a secure channel now.');
+      for (const c of answer.reissuedClients) lines.push(`replacement client for ${c.replaces}: client_id ${c.client_id} client_secret ${c.client_secret}`);
+      if (answer.reissued.length + answer.reissuedClients.length > 0) lines.push('These credentials are shown once: hand them to the consumer through a secure channel now.');
       lines.push(`${count} access record(s) since ${o.since} written to ${out}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });

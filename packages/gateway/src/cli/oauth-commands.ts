@@ -83,7 +83,7 @@ export function registerOAuthCommands(program: Command): void {
       .command('rotate-secret')
       .description('issue a new client secret; the old one keeps working until the grace period ends')
       .argument('<id>')
-      .option('--grace <duration>', 'how long the old secret keeps working', '24h'),
+      .option('--grace <duration>', 'how long the old secret keeps working (0s: cut over at once, for a leaked secret)', '24h'),
   ).action(async (id: string, o: Common & { grace: string }) => {
     const c = await createAdminClient(o)<RotateClientSecretResponse>('POST', `/clients/${encodeURIComponent(id)}/rotate-secret`, { grace: o.grace } satisfies RotateClientSecretRequest);
     print(o, c, () => `${shownOnce(c)}\nThe old secret works until ${c.previousSecretValidUntil}.`);

@@ -145,14 +145,14 @@ export class SigningKeys {
 
   /**
    * Adds the next key, published now and signing from `now + lead`, so verifiers that cache the JWKS
-   * see it before the first token it signs. Every instance reloads through the change bus.
+   * see it before the first token it signs. Audited in the same transaction; every instance reloads
+   * through the change bus.
    */
   async rotate(leadMs: number, actor: Actor = 'system'): Promise<{ kid: string; signsFrom: Date }> {
     const now = this.options.clock();
     const signsFrom = new Date(now + leadMs);
     const kid = await this.options.bus.transaction(this.options.db, async (tx, publish) => {
       const created = await generate(this.options.algorithm, this.options.keyring, tx, signsFrom, new Date(now));
-      // Audited in the same transaction: no rotation without its record.
       await appendAudit(tx, { actor, action: 'signing-key.rotate', target: created, detail: { signsFrom: signsFrom.toISOString() } }, new Date(now));
       await publish({ kind: 'signing-key', id: created });
       return created;

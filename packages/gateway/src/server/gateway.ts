@@ -25,7 +25,9 @@ import type { CredentialDeps } from '../credentials/deps.js';
 import { KeyVerifier } from '../credentials/verify-key.js';
 import { loadMasterKeys } from '../crypto/master-key.js';
 import { Keyring } from '../crypto/keyring.js';
-import { LastUsedQueue } from '../observe/last-used-queue.js';
+import { CoalescingQueue } from '../observe/coalescing-queue.js';
+import { SecurityEvents } from '../observe/security-events.js';
+import { countSecurityEvents } from '../observe/security-metrics.js';
 import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
 import { DpopVerifier } from '../credentials/dpop.js';
@@ -40,9 +42,7 @@ import { createDataPlaneHandler } from '../pipeline/data-plane.js';
 import { createUpstreams } from '../pipeline/forward.js';
 import { compileRoutes } from '../pipeline/route.js';
 import { createAuthGuard } from '../pipeline/brute-force.js';
-import type { BlockEvent } from '../pipeline/brute-force.js';
 import { createSignatureStages } from '../pipeline/signature.js';
-import { appendAudit } from '../observe/audit.js';
 import { createStageCompiler } from '../pipeline/stages.js';
 import { SigningKeyResolver } from '../credentials/request-signing-keys.js';
 import { createMemoryNonceStore, createRedisNonceStore } from '../state/nonce-store.js';
@@ -212,8 +212,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const keyring = await Keyring.open(db, masterKeys.keys);
     await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
+    // One event API for every security event; its first listener moves the metrics, operations adds the rest.
+    const securityEvents = new SecurityEvents((error, event) => logger.error({ event: event.kind, err: { message: (error as Error).message } }, 'a security-event listener failed'));
+    securityEvents.on(countSecurityEvents(metrics));
     const redis = config.redis ? await connectRedis(config.redis.url, config.redis.keyPrefix, logger) : undefined;
-    const { rateLimits, nonces } = traffic(config, redis, metrics, logger);
+    const { rateLimits, nonces } = traffic(config, redis, securityEvents);
     const bus = config.database
       ? await createPostgresChangeBus({ url: config.database.url, logger })
       : createInProcessChangeBus();
@@ -225,11 +228,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
     const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
     const requestSigningKeys = new SigningKeyResolver(db, keyring, bus);
-    const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db as Database, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
+    const openStore = db;
+    const lastUsed = new CoalescingQueue<string, number>({ name: 'last-used', write: (batch) => recordLastUsed(openStore, batch), maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
     lastUsed.start();
     const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
     refusals.start();
-    const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials });
+    const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials, securityEvents });
 
     // The issuer is the data plane's own URL unless configured: known once the listener has its port.
     const site = { issuer: config.oauth.issuer ?? '' };
@@ -241,7 +245,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const resolveClientIp = createClientIpResolver(config.trustedProxies);
     const dpop = new DpopVerifier(clock);
     const oauthFor = createOAuthHandler({
-      db, clock, keys: tokenKeys, denyList, tokens, throttle: new ClientAuthThrottle(), dpop, logger, metrics, issuer, audience,
+      db, clock, keys: tokenKeys, denyList, tokens, throttle: new ClientAuthThrottle(), dpop, logger, events: securityEvents, issuer, audience,
       accessTokenLifetimeMs: config.oauth.accessTokenLifetime,
       loginUrl: config.oauth.loginUrl,
       clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']),
@@ -253,18 +257,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const dependencies = async (): Promise<Record<string, 'up' | 'down'>> => (redis ? { redis: (await redis.ping()) ? 'up' : 'down' } : {});
     const routes = compileRoutes(config.services);
     const upstreams = createUpstreams(config.services);
-    const openDatabase_ = db;
     const stagesFor = createStageCompiler({
       services: config.services,
       routes,
       rateLimits,
-      metrics,
+      events: securityEvents,
       authenticate: createAuthenticateStage({
-        verifier, tokens: { verifier: tokens, dpop, origin: () => new URL(issuer()).origin }, clock, metrics, logger,
-        guard: createAuthGuard({ policy: config.bruteForce, store: rateLimits, metrics, logger, clock, onBlock: (event) => auditBlock(openDatabase_, event, clock, logger) }),
+        verifier, tokens: { verifier: tokens, dpop, origin: () => new URL(issuer()).origin }, clock, events: securityEvents, logger,
+        guard: createAuthGuard({ policy: config.bruteForce, store: rateLimits, events: securityEvents, logger, clock }),
       }),
       authorize: createAuthorizeStage({ metrics, logger, refusals }),
-      signature: createSignatureStages({ keys: requestSigningKeys, nonces, clock, metrics, logger }),
+      signature: createSignatureStages({ keys: requestSigningKeys, nonces, clock, events: securityEvents, logger }),
     });
     handleData = createDataPlaneHandler({
       routes,
@@ -278,7 +281,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       dependencies,
       // A use is a request let through by every stage; a refused one (a 403 from an allow-list) is not.
       admitted: (ctx) => {
-        if (ctx.principal?.credentialKind === 'api-key') lastUsed.touch(ctx.principal.credentialId, clock());
+        if (ctx.principal?.credentialKind === 'api-key') lastUsed.set(ctx.principal.credentialId, clock());
       },
       ready,
       isDraining: () => draining,
@@ -290,12 +293,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let selfUrl = '';
     const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer } };
     const consoleSessions = createConsoleSessions(accounts);
-    const apiDocument = openApiDocument(ADMIN_OPERATIONS);
+    let apiDocument: Record<string, unknown> | undefined; // built on first request: no cost at start
     const adminApi = createAdminHandler({
       operations: ADMIN_OPERATIONS,
       services: {
         credentials, keyring, signingKeys: tokenKeys, flow: { db, clock, denyList }, issuer, alerts: operations.alerts,
-        flushAccess: operations.flush, describeApi: () => apiDocument,
+        flushAccess: operations.flush, describeApi: () => (apiDocument ??= openApiDocument(ADMIN_OPERATIONS)),
         accounts, config, self: () => ({ url: selfUrl, ca: caFile ? readFileSync(caFile) : undefined }),
       },
       resolvers: [adminTokenResolver(db, clock), consoleSessions.resolveActor],
@@ -382,27 +385,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
 /**
  * Rate-limit and nonce state: in process for one instance, Redis for many. Each decision the insurance
- * limiter takes is counted; the log line is written at most every 10 s so an outage does not flood it.
+ * limiter takes is a security event (counted, and logged at most every 10 s by operations).
  */
-function traffic(config: Config, redis: RedisConnection | undefined, metrics: Metrics, logger: Logger): { rateLimits: RateLimitStore; nonces: NonceStore } {
+function traffic(config: Config, redis: RedisConnection | undefined, events: SecurityEvents): { rateLimits: RateLimitStore; nonces: NonceStore } {
   if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
-  const instances = config.redis.instances;
-  let lastLog = 0;
-  const rateLimits = createRedisRateLimitStore(redis, instances, {
-    onInsurance(limit, error) {
-      metrics.rateLimitInsurance.inc();
-      if (Date.now() - lastLog < 10_000) return;
-      lastLog = Date.now();
-      logger.warn({ limit, instances, err: { message: (error as Error)?.message } }, 'redis failed: rate limits enforced in process at this instance\'s share (limit / redis.instances)');
-    },
+  const rateLimits = createRedisRateLimitStore(redis, config.redis.instances, {
+    onInsurance: (limit, error) => events.emit({ kind: 'insurance_limiter', limit, error }),
   });
   return { rateLimits, nonces: createRedisNonceStore(redis) };
-}
-
-/** A brute-force block is a security event: it goes to the audit log (off the request path). */
-function auditBlock(db: Database, event: BlockEvent, clock: Clock, logger: Logger): void {
-  const entry = { actor: 'system', action: 'auth.block', target: `${event.kind}:${event.subject}`, detail: { failures: event.failures, blockSeconds: event.blockSeconds } };
-  db.transaction((tx) => appendAudit(tx, entry, new Date(clock()))).catch((error: unknown) => {
-    logger.error({ err: { message: (error as Error).message }, target: entry.target }, 'could not audit a brute-force block');
-  });
 }

@@ -189,4 +189,12 @@ CREATE TABLE console_login_failures (        -- throttling per user name and cli
 );
 `,
   },
+  {
+    id: '0008_secops_events',
+    sql: `
+-- When the current client secret was issued (creation or the last rotate-secret): the secret-age metric.
+ALTER TABLE oauth_clients ADD COLUMN secret_created_at timestamptz;
+UPDATE oauth_clients SET secret_created_at = created_at WHERE secret_hash IS NOT NULL;
+`,
+  },
 ];

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -6,11 +6,11 @@ import { startTestGateway } from '../helpers/gateway.js';
 import type { TestGateway } from '../helpers/gateway.js';
 
 // Every step spawns the real command (a new Node process each): allow for a loaded machine.
-vi.setConfig({ testTimeout: 120_000 });
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let t: TestGateway;
 let common: string[];
-let consumer: string;
+let consumer = '';
 
 /** Runs `portcullis <args> --json` (with the token file, or the token given) and parses its one JSON document. */
 async function json<T>(args: string[], token?: string): Promise<T> {
@@ -25,8 +25,13 @@ beforeAll(async () => {
   const config = join(t.dataDir, 'portcullis.yaml');
   writeFileSync(config, `dataDir: ${t.dataDir}\n`);
   common = ['--config', config, '--admin-url', t.gateway.adminUrl];
-  consumer = (await json<{ id: string }>(['consumers', 'create', '--name', 'team-a'])).id;
-  await json(['consumers', 'create', '--name', 'team-b']);
+  // The consumers through the API directly: only the admin-tokens commands are under test here.
+  const token = readFileSync(join(t.dataDir, 'admin.token'), 'utf8').trim();
+  for (const name of ['team-a', 'team-b']) {
+    const reply = await t.admin('/admin/v1/consumers', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    expect(reply.status, reply.text).toBe(201);
+    consumer ||= (reply.json() as { id: string }).id;
+  }
 });
 afterAll(async () => t?.stop());
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { revokeLeakedKey } from '../../credentials/incident.js';
+import { revokeLeakedCredential } from '../../credentials/incident.js';
 import { defineOperation } from '../operation.js';
 
 /** GitHub secret scanning's partner alert: a JSON array of what it found and where. */
@@ -21,6 +21,7 @@ const leakAnswer = z.object({
   token_type: z.string().nullable(),
   label: z.enum(['true_positive', 'false_positive']),
   key_id: z.string().optional(),
+  client_id: z.string().optional(),
   consumer_id: z.string().optional(),
   revoked: z.literal(true).optional(),
 });
@@ -38,17 +39,18 @@ export const reportLeaksOperation = defineOperation({
   handle: async ({ actor, body: report }, { credentials, alerts }) => {
     const answers = [];
     for (const item of report) {
-      const outcome = await revokeLeakedKey(credentials, `leak-report:${actor.id}`, item.token);
+      const outcome = await revokeLeakedCredential(credentials, `leak-report:${actor.id}`, item.token);
       // The answer names what was found by hash and key id, never by the credential itself.
       const tokenHash = createHash('sha256').update(item.token).digest('hex');
       if (outcome.found) {
+        const [what, subject, idField] = outcome.kind === 'api-key' ? ['key', `key:${outcome.id}`, 'keyId'] : ['the secret of OAuth client', `client:${outcome.id}`, 'clientId'];
         alerts.raise(
           {
             rule: 'leaked-key',
             severity: 'critical',
-            subject: `key:${outcome.keyId}`,
-            message: `key ${outcome.keyId} of consumer ${outcome.consumerId} was reported public${item.url ? ` at ${item.url}` : ''}; ${outcome.revokedNow ? 'revoked now' : 'it was already revoked'}`,
-            detail: { keyId: outcome.keyId, consumerId: outcome.consumerId, url: item.url ?? null, source: item.source ?? null, revokedNow: outcome.revokedNow },
+            subject,
+            message: `${what} ${outcome.id} of consumer ${outcome.consumerId} was reported public${item.url ? ` at ${item.url}` : ''}; ${outcome.revokedNow ? 'revoked now' : 'it was already revoked'}`,
+            detail: { [idField]: outcome.id, consumerId: outcome.consumerId, url: item.url ?? null, source: item.source ?? null, revokedNow: outcome.revokedNow },
           },
           0,
         );
@@ -57,7 +59,7 @@ export const reportLeaksOperation = defineOperation({
         token_hash: tokenHash,
         token_type: item.type ?? null,
         label: outcome.found ? ('true_positive' as const) : ('false_positive' as const),
-        ...(outcome.found ? { key_id: outcome.keyId, consumer_id: outcome.consumerId, revoked: true as const } : {}),
+        ...(outcome.found ? { [outcome.kind === 'api-key' ? 'key_id' : 'client_id']: outcome.id, consumer_id: outcome.consumerId, revoked: true as const } : {}),
       });
     }
     return answers;

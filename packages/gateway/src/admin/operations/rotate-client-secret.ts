@@ -7,7 +7,7 @@ import { DEFAULT_GRACE_MS } from '../http.js';
 import { defineOperation, idSchema } from '../operation.js';
 import { clientView } from '../views.js';
 
-export const rotateClientSecretBody = z.strictObject({ grace: durationSchema('24h').optional() });
+export const rotateClientSecretBody = z.strictObject({ grace: durationSchema('24h', { allowZero: true }).optional() }); // a zero grace cuts a leaked secret over at once
 
 export const rotateClientSecretOperation = defineOperation({
   id: 'rotateClientSecret',
