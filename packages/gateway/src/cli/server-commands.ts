@@ -22,11 +22,30 @@ export function registerServerCommands(program: Command): void {
     .option('-c, --config <file>', 'configuration file', './portcullis.yaml')
     .action(async (options: { config: string }) => {
       const config = loadConfig(options.config);
+      const { workerCount, runPrimary, reportReady, untilStopRequested } = await import('../server/workers.js');
+      const cluster = (await import('node:cluster')).default;
+      const count = workerCount(config.workers);
+      if (count > 1 && cluster.isPrimary) {
+        // The primary only forks and supervises: every request is served by a worker (server/workers.ts).
+        const { createLogger } = await import('../observe/logger.js');
+        const logger = createLogger({ level: config.log.level });
+        const primary = await runPrimary({ count, logger, drainTimeout: config.drainTimeout });
+        const signal = await untilSignal();
+        logger.info({ signal }, 'draining every worker');
+        await primary.stop();
+        logger.flush();
+        return;
+      }
       const { startGateway } = await import('../server/gateway.js');
-      const gateway = await startGateway({ config });
+      // A worker's lines say which worker wrote them: they share the primary's stdout.
+      const logger = cluster.isWorker ? (await import('../observe/logger.js')).createLogger({ level: config.log.level }).child({ worker: Number(process.env.PORTCULLIS_WORKER) }) : undefined;
+      // One setup link, from the first worker: every link made replaces the one before.
+      const consoleSetup = !cluster.isWorker || process.env.PORTCULLIS_WORKER === '1';
+      const gateway = await startGateway({ config, consoleSetup, ...(logger ? { logger } : {}) });
+      if (cluster.isWorker) reportReady(gateway.url);
       // On the terminal only, never in the log: the link signs its holder in as the owner once.
       if (gateway.console.setupUrl) process.stderr.write(consoleSetupMessage(gateway.console.setupUrl));
-      const signal = await untilSignal();
+      const signal = cluster.isWorker ? await untilStopRequested() : await untilSignal();
       gateway.logger.info({ signal }, 'draining');
       await gateway.stop();
     });

@@ -151,6 +151,8 @@ export const configSchema = z
       })
       .prefault({}),
     drainTimeout: duration('10s').default(10_000),
+    /** Processes serving the one data-plane port (node:cluster); `auto`: one per CPU (docs/configuration.md). */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
     /** The authorization server (docs/oauth.md, CONTRACT §4). */
     oauth: z
       .strictObject({

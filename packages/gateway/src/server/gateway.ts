@@ -61,6 +61,7 @@ import { ensureDevCertificates } from './dev-ca.js';
 import { createListener, listen, urlFor, useCertificate } from './listener.js';
 import { loadTlsFiles } from './tls.js';
 import { startOperations } from './operations.js';
+import { workerCount } from './workers.js';
 import type { Operations } from './operations.js';
 
 export interface GatewayOptions {
@@ -73,6 +74,11 @@ export interface GatewayOptions {
   readonly databaseSchema?: string;
   /** What a busy port's message tells the user to change (default: the config keys). */
   readonly portNames?: PortNames;
+  /**
+   * Whether this process makes the console's one-time setup link while no owner has enrolled (default
+   * true). With several workers only the first does: each new link replaces the last.
+   */
+  readonly consoleSetup?: boolean;
 }
 
 export interface Gateway {
@@ -326,7 +332,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger.info({ url, adminUrl, store: config.database ? 'postgres' : 'embedded' }, 'gateway started');
     // The link carries its token in the fragment, which browsers never send: it is printed by the start
     // command, never logged.
-    const setup = config.console.enabled ? await ensureOwnerSetup(accounts) : undefined;
+    const setup = config.console.enabled && options.consoleSetup !== false ? await ensureOwnerSetup(accounts) : undefined;
     const setupUrl = setup ? `${adminUrl}/console/setup#token=${setup.token}` : undefined;
     if (setup) logger.info({ expiresAt: setup.expiresAt.toISOString() }, 'no console owner has enrolled yet: the start command printed a one-time setup link');
 
@@ -389,7 +395,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
  */
 function traffic(config: Config, redis: RedisConnection | undefined, events: SecurityEvents): { rateLimits: RateLimitStore; nonces: NonceStore } {
   if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
-  const rateLimits = createRedisRateLimitStore(redis, config.redis.instances, {
+  // Each worker process is an instance: the insurance limiter's share is limit / (instances x workers).
+  const rateLimits = createRedisRateLimitStore(redis, config.redis.instances * workerCount(config.workers), {
     onInsurance: (limit, error) => events.emit({ kind: 'insurance_limiter', limit, error }),
   });
   return { rateLimits, nonces: createRedisNonceStore(redis) };
