@@ -12,7 +12,7 @@ import globals from 'globals';
  * neither. Packages import each other only by name, never by relative path into `src/`.
  */
 const SURFACES = ['cli', 'server', 'pipeline', 'admin', 'oauth', 'console', 'demo'];
-const DOMAIN = ['credentials', 'crypto', 'state', 'observe', 'scan', 'check'];
+const DOMAIN = ['credentials', 'accounts', 'crypto', 'state', 'observe', 'scan', 'check'];
 const BASE = ['store', 'http', 'config', 'lib'];
 const SRC = 'packages/gateway/src';
 
@@ -83,4 +83,12 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The console's front end runs in the browser and talks only to the admin API over HTTP.
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['portcullis', 'portcullis/*', '**/gateway/**'], message: 'The console talks to the admin API over HTTP only.' }] }],
+    },
+  },
 );

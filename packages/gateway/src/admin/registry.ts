@@ -32,6 +32,13 @@ import { rotateKeyOperation } from './operations/rotate-key.js';
 import { rotateKeyringOperation } from './operations/rotate-keyring.js';
 import { rotateSigningKeysOperation } from './operations/rotate-signing-keys.js';
 import { verifyAuditOperation } from './operations/verify-audit.js';
+import { listUsersOperation } from './operations/list-users.js';
+import { createUserOperation } from './operations/create-user.js';
+import { changeUserRoleOperation } from './operations/change-user-role.js';
+import { disableUserOperation } from './operations/disable-user.js';
+import { userSetupLinkOperation } from './operations/user-setup-link.js';
+import { listServicesOperation } from './operations/list-services.js';
+import { runCheckOperation } from './operations/run-check.js';
 
 /** Every operation of the admin API (CONTRACT §5), one file each under operations/. A new one is added here. */
 export const ADMIN_OPERATIONS: readonly AnyOperation[] = [
@@ -68,4 +75,11 @@ export const ADMIN_OPERATIONS: readonly AnyOperation[] = [
   listAdminTokensOperation,
   revokeAdminTokenOperation,
   getOpenApiOperation,
+  listUsersOperation,
+  createUserOperation,
+  changeUserRoleOperation,
+  disableUserOperation,
+  userSetupLinkOperation,
+  listServicesOperation,
+  runCheckOperation,
 ];

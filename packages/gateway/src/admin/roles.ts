@@ -33,17 +33,21 @@ export const PERMISSIONS = [
   'users:write',
   /** The OpenAPI document of the admin API. */
   'api:describe',
+  /** The configured services and routes, read-only. */
+  'config:read',
+  /** Run `portcullis check` against this gateway. */
+  'check:run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const CREDENTIALS_READ: readonly Permission[] = ['consumers:read', 'keys:read', 'clients:read', 'signing-keys:read', 'api:describe'];
+const CREDENTIALS_READ: readonly Permission[] = ['consumers:read', 'keys:read', 'clients:read', 'signing-keys:read', 'api:describe', 'config:read'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   owner: new Set(PERMISSIONS),
   // The same permissions as owner; the difference is rank: an admin cannot grant or revoke `owner`.
   admin: new Set(PERMISSIONS),
   developer: new Set([...CREDENTIALS_READ, 'consumers:write', 'keys:write', 'clients:write', 'authorizations:write']),
-  auditor: new Set([...CREDENTIALS_READ, 'audit:read', 'access:read', 'alerts:read']),
+  auditor: new Set([...CREDENTIALS_READ, 'audit:read', 'access:read', 'alerts:read', 'check:run']),
 };
 
 export function isRole(value: unknown): value is Role {

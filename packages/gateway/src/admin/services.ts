@@ -1,3 +1,5 @@
+import type { AccountDeps } from '../accounts/deps.js';
+import type { Config } from '../config/load.js';
 import type { FlowDeps } from '../credentials/authorization-code.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import type { SigningKeys } from '../credentials/signing-keys.js';
@@ -19,4 +21,10 @@ export interface AdminServices {
   readonly flushAccess: () => Promise<void>;
   /** The OpenAPI document of the admin API. */
   readonly describeApi: () => Record<string, unknown>;
+  /** Console users and their sessions. */
+  readonly accounts: AccountDeps;
+  /** The configuration, for the read-only services view and the checks. */
+  readonly config: Config;
+  /** The data plane's URL and the CA that signed its certificate (dev CA), for the checks. */
+  readonly self: () => { readonly url: string; readonly ca: Buffer | undefined };
 }

@@ -119,3 +119,41 @@ export const adminTokenView = z.object({
 export function pageOf<K extends string, T extends z.ZodType>(name: K, item: T) {
   return z.object({ [name]: z.array(item), nextCursor: z.string().nullable() } as { [P in K]: z.ZodArray<T> } & { nextCursor: z.ZodNullable<z.ZodString> });
 }
+
+/** A console user (docs/console.md): never a hash or a secret. */
+export const userView = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: z.enum(ROLES),
+  enrolled: z.boolean().describe('a password and MFA are set'),
+  createdAt: time,
+  disabledAt: time.nullable(),
+});
+
+/** A user with a one-time setup link: the token is in the fragment, which browsers never send to a server. */
+export const userWithSetupView = userView.extend({
+  setupPath: z.string().describe('/console/setup#token=...: shown once; works once, until expiresAt'),
+  expiresAt: time,
+});
+
+const rateLimitView = z.object({ requests: z.number(), per: z.number() }).nullable();
+
+export const serviceView = z.object({
+  name: z.string(),
+  upstream: z.string(),
+  timeoutMs: z.number(),
+  rateLimit: rateLimitView,
+  ipRateLimit: rateLimitView,
+  routes: z.array(z.object({ match: z.string(), scopes: z.array(z.string()), public: z.boolean(), signature: z.string(), rateLimit: rateLimitView })),
+});
+
+export const findingView = z.object({
+  ruleId: z.string(),
+  severity: z.string(),
+  title: z.string(),
+  message: z.string(),
+  file: z.string().optional(),
+  line: z.number().optional(),
+  explanation: z.string(),
+  fix: z.string(),
+});

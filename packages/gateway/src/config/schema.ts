@@ -4,6 +4,7 @@ import { parseRouteMatch } from './route-match.js';
 import { checkIpRange, isWholeFamily } from '../http/ip-ranges.js';
 import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
 import { accessRecordsSchema, alertsSchema, telemetrySchema } from './operations-schema.js';
+import { consoleSchema } from './console-schema.js';
 
 /**
  * The configuration schema (CONTRACT §2). Every default lives here, in one place; docs/configuration.md
@@ -193,6 +194,7 @@ export const configSchema = z
     accessRecords: accessRecordsSchema,
     alerts: alertsSchema,
     telemetry: telemetrySchema,
+    console: consoleSchema,
     services: z.array(serviceSchema).default([]),
   })
   .superRefine((config, ctx) => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
@@ -13,6 +13,13 @@ import { adminTokenResolver, ensureAdminToken } from '../admin/admin-tokens.js';
 import { createAdminHandler } from '../admin/admin-handler.js';
 import { openApiDocument } from '../admin/openapi.js';
 import { ADMIN_OPERATIONS } from '../admin/registry.js';
+import type { AccountDeps } from '../accounts/deps.js';
+import { sweepSessions } from '../accounts/sessions.js';
+import { ensureOwnerSetup } from '../accounts/users.js';
+import { createConsoleHandler } from '../console/handler.js';
+import { createConsoleSessions } from '../console/session-actor.js';
+import type { ConsoleSessions } from '../console/session-actor.js';
+import { DEFAULT_CONSOLE_DIR } from '../console/static-files.js';
 import { recordLastUsed } from '../credentials/repository.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { KeyVerifier } from '../credentials/verify-key.js';
@@ -67,6 +74,11 @@ export interface GatewayOptions {
   readonly databaseSchema?: string;
   /** What a busy port's message tells the user to change (default: the config keys). */
   readonly portNames?: PortNames;
+  /**
+   * Whether this process makes the console's one-time setup link while no owner has enrolled (default
+   * true). With several workers only the first does: each new link replaces the last.
+   */
+  readonly consoleSetup?: boolean;
 }
 
 export interface Gateway {
@@ -84,6 +96,8 @@ export interface Gateway {
   readonly oauth: { readonly keys: SigningKeys; readonly tokens: TokenVerifier; readonly issuer: string };
   /** Security operations: access records, audit seal, alerts. */
   readonly operations: Operations;
+  /** The web console: its sessions (for single sign-on) and, until an owner has enrolled, the one-time setup link. */
+  readonly console: { readonly sessions: ConsoleSessions; readonly setupUrl: string | undefined };
   /** Writes pending last-used times and allow-list refusal records now (they are otherwise batched). */
   flushUsage(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to drainTimeout), then releases everything. */
@@ -289,32 +303,51 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
+    let selfUrl = '';
+    const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer } };
+    const consoleSessions = createConsoleSessions(accounts);
     let apiDocument: Record<string, unknown> | undefined; // built on first request: no cost at start
-    handleAdmin = createAdminHandler({
+    const adminApi = createAdminHandler({
       operations: ADMIN_OPERATIONS,
       services: {
         credentials, keyring, signingKeys: tokenKeys, flow: { db, clock, denyList }, issuer, alerts: operations.alerts,
         flushAccess: operations.flush, describeApi: () => (apiDocument ??= openApiDocument(ADMIN_OPERATIONS)),
+        accounts, config, self: () => ({ url: selfUrl, ca: caFile ? readFileSync(caFile) : undefined }),
       },
-      resolvers: [adminTokenResolver(db, clock)],
+      resolvers: [adminTokenResolver(db, clock), consoleSessions.resolveActor],
       metrics,
       logger,
       ready,
     });
+    const consoleFor = config.console.enabled
+      ? createConsoleHandler({ accounts, logger, staticDir: DEFAULT_CONSOLE_DIR, clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) })
+      : () => undefined;
+    handleAdmin = (req, res) => (consoleFor(req.url) ?? adminApi)(req, res);
+    const sweep = setInterval(() => {
+      sweepSessions(accounts).catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not remove expired console sessions'));
+    }, 10 * 60_000);
+    sweep.unref();
     useCertificate(dataServer, tls);
     useCertificate(adminServer, tls);
     const url = urlFor(config.listen.host, port);
+    selfUrl = url;
     const adminUrl = urlFor(config.admin.host, adminPort);
     site.issuer ||= url;
     if (!config.oauth.issuer && ['0.0.0.0', '::'].includes(config.listen.host)) {
       logger.warn({ issuer: site.issuer }, 'oauth.issuer is not set and the data plane listens on every address: set oauth.issuer to the public URL clients use (e.g. oauth: { issuer: https://api.example.com })');
     }
     logger.info({ url, adminUrl, store: config.database ? 'postgres' : 'embedded' }, 'gateway started');
+    // The link carries its token in the fragment, which browsers never send: it is printed by the start
+    // command, never logged.
+    const setup = config.console.enabled && options.consoleSetup !== false ? await ensureOwnerSetup(accounts) : undefined;
+    const setupUrl = setup ? `${adminUrl}/console/setup#token=${setup.token}` : undefined;
+    if (setup) logger.info({ expiresAt: setup.expiresAt.toISOString() }, 'no console owner has enrolled yet: the start command printed a one-time setup link');
 
     const openDb = db;
     let stopping: Promise<void> | undefined;
     async function stop(): Promise<void> {
       draining = true;
+      clearInterval(sweep);
       // Answers while draining say `Connection: close`, so clients stop reusing connections about to go.
       for (const server of [dataServer, adminServer]) {
         server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => (res.shouldKeepAlive = false));
@@ -353,6 +386,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       credentials,
       oauth: { keys: tokenKeys, tokens, issuer: site.issuer },
       operations,
+      console: { sessions: consoleSessions, setupUrl },
       flushUsage: async () => {
         await lastUsed.flush();
         await refusals.flush();
