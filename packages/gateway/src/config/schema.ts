@@ -4,6 +4,7 @@ import { parseRouteMatch } from './route-match.js';
 import { checkIpRange, isWholeFamily } from '../http/ip-ranges.js';
 import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
 import { accessRecordsSchema, alertsSchema, telemetrySchema } from './operations-schema.js';
+import { ssoSchema } from './sso-schema.js';
 
 /**
  * The configuration schema (CONTRACT §2). Every default lives here, in one place; docs/configuration.md
@@ -172,6 +173,8 @@ export const configSchema = z
     accessRecords: accessRecordsSchema,
     alerts: alertsSchema,
     telemetry: telemetrySchema,
+    /** The web console on the admin listener; `sso` is its single sign-on (docs/sso.md). */
+    console: z.strictObject({ sso: ssoSchema.optional() }).prefault({}),
     services: z.array(serviceSchema).default([]),
   })
   .superRefine((config, ctx) => {

@@ -146,4 +146,14 @@ CREATE TABLE oauth_used_assertions (          -- private_key_jwt jti values, ref
 );
 `,
   },
+  {
+    id: '0009_sso',
+    sql: `
+CREATE TABLE sso_one_time (                   -- SSO state used once: pending sign-ins, seen SAML assertion ids
+  kind text NOT NULL, id text NOT NULL, data jsonb NOT NULL, expires_at timestamptz NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX sso_one_time_expires_idx ON sso_one_time (expires_at);
+`,
+  },
 ];

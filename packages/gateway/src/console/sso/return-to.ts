@@ -1,0 +1,23 @@
+/** Where a sign-in lands when no (safe) returnTo was asked for. */
+export const DEFAULT_RETURN_TO = '/console/';
+
+/**
+ * `returnTo` as a same-origin console path, or undefined when it is anything else. Only a path under
+ * /console/ is accepted: no scheme, no host, no `//` or `\` that a browser would read as another host,
+ * no control characters. Anything else would make sign-in an open redirect.
+ */
+export function safeReturnTo(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (value.length > 2048 || !value.startsWith('/') || value.startsWith('//')) return undefined;
+  if (value.includes('\\') || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return undefined;
+  const base = 'https://console.invalid';
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== base) return undefined;
+  if (url.pathname !== '/console' && !url.pathname.startsWith('/console/')) return undefined;
+  return `${url.pathname}${url.search}${url.hash}`;
+}
