@@ -18,6 +18,8 @@ const MIN_REPLAY_MEMORY_MS = 60 * 60_000;
 
 interface PendingSaml {
   readonly binding: string;
+  /** When the AuthnRequest was made (node-saml checks its age). */
+  readonly instant: string;
 }
 
 export interface SamlSso {
@@ -53,11 +55,11 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
   const cache = (binding: string | undefined): CacheProvider => ({
     async saveAsync(key, value) {
       if (binding === undefined) throw new Error('AuthnRequests are only made by login()');
-      await savePending(db, 'saml-request', key, { binding } satisfies PendingSaml, new Date(now() + PENDING_MS));
+      await savePending(db, 'saml-request', key, { binding, instant: value } satisfies PendingSaml, new Date(now() + PENDING_MS));
       return { value, createdAt: now() };
     },
     async getAsync(key) {
-      return (await peekPending<PendingSaml>(db, 'saml-request', key, new Date(now()))) ? 'pending' : null;
+      return (await peekPending<PendingSaml>(db, 'saml-request', key, new Date(now())))?.instant ?? null;
     },
     // The ACS takes the request itself once the response is verified; a failed attempt leaves it to expire.
     async removeAsync() {
@@ -83,7 +85,9 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
       try {
         ({ profile } = await verifier.validatePostResponseAsync({ SAMLResponse: samlResponse }));
       } catch (error) {
-        throw new SsoRefusal('invalid_assertion', (error as Error).message);
+        const message = (error as Error).message;
+        // node-saml checks InResponseTo first: an answer to no pending request was used already, or expired.
+        throw new SsoRefusal(/InResponseTo is (not valid|missing)/.test(message) ? 'replayed' : 'invalid_assertion', message);
       }
       if (!profile) throw new SsoRefusal('invalid_assertion', 'no assertion in the response');
       const checked = checkAssertion(profile, config, now());
@@ -131,7 +135,7 @@ function checkAssertion(profile: Profile, config: SamlSsoConfig, nowMs: number):
     .filter((c) => c.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer')
     .flatMap((c) => children(c, 'SubjectConfirmationData'));
   const mine = confirmations.filter((data) => data.$?.Recipient === config.acsUrl);
-  if (mine.length === 0) throw new SsoRefusal('wrong_recipient', `no bearer SubjectConfirmation with Recipient ${config.acsUrl}`);
+  if (mine.length === 0) throw new SsoRefusal('wrong_recipient', `no subject confirmation (method bearer) names Recipient ${config.acsUrl}`);
   const destination = /<(?:\w+:)?Response\b[^>]*?\sDestination="([^"]*)"/.exec(profile.getSamlResponseXml?.() ?? '')?.[1];
   if (destination !== undefined && destination !== config.acsUrl) throw new SsoRefusal('wrong_recipient', `Destination ${destination} is not ${config.acsUrl}`);
   const until = mine.map((data) => Date.parse(data.$?.NotOnOrAfter ?? '')).filter(Number.isFinite);
