@@ -21,6 +21,7 @@ const MAY_HOLD_SQL = new Set([
   'observe/alerts.ts', // the alert repository (stored with its audit record)
   'credentials/key-ages.ts', // read-only key ages for the metrics (to fold into repository.ts)
   'credentials/key-watch.ts', // key networks and aged keys for the anomaly rules (to fold into repository.ts)
+  'console/sso/sso-repository.ts', // SSO one-time state: pending sign-ins, seen SAML assertion ids
   'check/run-check.ts', // `SELECT 1` against a PostgreSQL URL: a reachability probe, not data access
 ]);
 const SQL_STATEMENT = /\.(query|exec)(<[^>]*>)?\(\s*[`'"]\s*(SELECT|INSERT|UPDATE|DELETE|LOCK|CREATE|ALTER|DROP|WITH|LISTEN)\b/i;
