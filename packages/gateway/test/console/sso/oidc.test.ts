@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOidcProvider } from '../../helpers/oidc-idp.js';
 import type { TestOidcProvider } from '../../helpers/oidc-idp.js';
-import { createSsoHarness, TestBrowser } from './sso-harness.js';
-import type { SsoHarness, SsoInstance } from './sso-harness.js';
+import { createSsoHarness } from './sso-harness.js';
+import type { SsoHarness, SsoInstance, TestBrowser } from './sso-harness.js';
 
 /**
  * OpenID Connect sign-in to the console (authorization code, PKCE, state, nonce, openid-client) against
@@ -14,21 +14,14 @@ const CLIENT_ID = 'portcullis-console';
 const SECRET = `oidc-secret-${randomBytes(16).toString('hex')}`;
 const groupRoles = { 'pc-owners': 'owner', 'pc-admins': 'admin', 'pc-devs': 'developer', 'pc-audit': 'auditor' } as const;
 
-let h: SsoHarness;
+let h: SsoHarness & { ports: number[] };
 let idp: TestOidcProvider;
 let a: SsoInstance;
 let callbackUrl: string;
-const browsers: TestBrowser[] = [];
-
-function browser(): TestBrowser {
-  const made = new TestBrowser(h.certs.ca);
-  browsers.push(made);
-  return made;
-}
+const browser = () => h.browser();
 
 beforeAll(async () => {
-  const harness = await createSsoHarness();
-  h = harness;
+  const harness = (h = await createSsoHarness());
   callbackUrl = `https://127.0.0.1:${harness.ports[0]}/console/sso/oidc/callback`;
   idp = await startTestOidcProvider({ cert: h.certs.cert, key: h.certs.key }, { clientId: CLIENT_ID, clientSecret: SECRET, redirectUri: callbackUrl });
   [a] = (await h.start(
@@ -49,7 +42,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (process.env.SSO_DEBUG) console.log(a.logLines.join('\n'));
-  for (const made of browsers) await made.close();
   await idp?.close();
   await h?.close();
 });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipMessage } from '../../helpers/postgres.js';
 import { formFields, startTestSamlIdp } from '../../helpers/saml-idp.js';
 import type { ResponseOptions, TestSamlIdp } from '../../helpers/saml-idp.js';
-import { createSsoHarness, TestBrowser } from './sso-harness.js';
-import type { SsoHarness, SsoInstance } from './sso-harness.js';
+import { createSsoHarness } from './sso-harness.js';
+import type { SsoHarness, SsoInstance, TestBrowser } from './sso-harness.js';
 
 /**
  * SAML sign-in to the console against a local IdP that signs real assertions, over HTTPS, with the
@@ -17,22 +17,15 @@ skipMessage('the cross-instance SAML replay runs on one embedded store shared by
 const ENTITY_ID = 'https://portcullis.test/sp';
 const groupRoles = { 'pc-owners': 'owner', 'pc-admins': 'admin', 'pc-devs': 'developer', 'pc-audit': 'auditor' } as const;
 
-let h: SsoHarness;
+let h: SsoHarness & { ports: number[] };
 let idp: TestSamlIdp;
 let a: SsoInstance;
 let b: SsoInstance;
 let acsUrl: string;
-const browsers: TestBrowser[] = [];
-
-function browser(): TestBrowser {
-  const made = new TestBrowser(h.certs.ca);
-  browsers.push(made);
-  return made;
-}
+const browser = () => h.browser();
 
 beforeAll(async () => {
-  const harness = await createSsoHarness();
-  h = harness;
+  const harness = (h = await createSsoHarness());
   idp = await startTestSamlIdp({ cert: h.certs.cert, key: h.certs.key });
   acsUrl = `https://127.0.0.1:${harness.ports[0]}/console/sso/saml/acs`;
   [a, b] = (await h.start(
@@ -44,7 +37,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (process.env.SSO_DEBUG) console.log([...a.logLines, ...b.logLines].join('\n'));
-  for (const made of browsers) await made.close();
   await idp?.close();
   await h?.close();
 });

@@ -41,6 +41,8 @@ export interface SsoHarness {
   readonly instances: SsoInstance[];
   /** Writes a file in the harness folder (certificates, secrets) and returns its path. */
   file(name: string, content: string): string;
+  /** A fresh browser (its own cookies) that trusts the harness CA; closed with the harness. */
+  browser(): TestBrowser;
   /** Starts the SSO servers for this `console.sso` configuration. */
   start(sso: NonNullable<NonNullable<ConfigInput['console']>['sso']>, env?: NodeJS.ProcessEnv, count?: number): Promise<SsoInstance[]>;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export async function createSsoHarness(): Promise<SsoHarness & { ports: number[]
   const servers: Server[] = [];
   const databases: Database[] = [];
   const instances: SsoInstance[] = [];
+  const browsers: TestBrowser[] = [];
   const schema = randomSchema('pc_sso');
 
   const openStore = async (): Promise<Database> => {
@@ -79,6 +82,11 @@ export async function createSsoHarness(): Promise<SsoHarness & { ports: number[]
       const path = join(dir, name);
       writeFileSync(path, content, { mode: 0o600 });
       return path;
+    },
+    browser() {
+      const made = new TestBrowser(certs.ca);
+      browsers.push(made);
+      return made;
     },
     async start(sso, env = {}, count = 1) {
       const config = validateConfig({ console: { sso } }, 'test.yaml', dir, env);
@@ -117,6 +125,7 @@ export async function createSsoHarness(): Promise<SsoHarness & { ports: number[]
       return started;
     },
     async close() {
+      for (const made of browsers) await made.close();
       for (const server of servers) await new Promise((resolve) => server.close(resolve));
       for (const db of databases) await db.close();
       if (testDatabaseUrl) {
