@@ -5,7 +5,7 @@ import { baseHeaders } from '../../http/headers.js';
 import { sendJson } from '../../http/respond.js';
 import type { Logger } from '../../observe/logger.js';
 import type { Database } from '../../store/sql.js';
-import { clearBinding, sendRefusal } from './browser.js';
+import { clearBinding, redirect, sendRefusal } from './browser.js';
 import type { SsoIdentity, StartSession } from './identity.js';
 import { createOidcSso } from './oidc.js';
 import type { OidcSso } from './oidc.js';
@@ -58,10 +58,12 @@ export function createSsoHandler(options: SsoHandlerOptions): SsoHandler {
     ? createOidcSso(sso.oidc, readOidcClientSecret(sso.oidc, options.source, options.env), db, options.now)
     : undefined;
 
-  async function signIn(res: ServerResponse, requestId: string, verified: () => Promise<{ identity: SsoIdentity; returnTo: string }>): Promise<void> {
+  async function signIn(req: IncomingMessage, res: ServerResponse, requestId: string, verified: () => Promise<{ identity: SsoIdentity; returnTo: string }>): Promise<void> {
     const { identity, returnTo } = await verified();
+    await options.startSession(req, res, identity);
+    clearBinding(res); // appended after the session cookie, which the console may have set with setHeader
     logger.info({ requestId, provider: identity.provider, subject: identity.subject, role: identity.role }, 'console sign-in by SSO');
-    await options.startSession(res, identity, returnTo);
+    redirect(res, requestId, returnTo);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string, path: string, query: URLSearchParams): Promise<boolean> {
@@ -82,7 +84,7 @@ export function createSsoHandler(options: SsoHandlerOptions): SsoHandler {
         return true;
       case 'POST saml/acs':
         if (!saml) return false;
-        await signIn(res, requestId, () => saml.acs(req, res));
+        await signIn(req, res, requestId, () => saml.acs(req));
         return true;
       case 'GET saml/metadata': {
         if (!saml) return false;
@@ -97,7 +99,7 @@ export function createSsoHandler(options: SsoHandlerOptions): SsoHandler {
         return true;
       case 'GET oidc/callback':
         if (!oidc) return false;
-        await signIn(res, requestId, () => oidc.callback(req, res));
+        await signIn(req, res, requestId, () => oidc.callback(req));
         return true;
       default:
         return false;

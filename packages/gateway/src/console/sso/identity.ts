@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConsoleRole } from '../../config/sso-schema.js';
 
 /** A person the IdP vouched for, after every check: signature, audience, recipient, replay, group. */
@@ -13,7 +13,9 @@ export interface SsoIdentity {
 }
 
 /**
- * Starts a console session for a verified identity and answers the browser (a cookie and a redirect to
- * `returnTo`). The console's session module provides it; SSO never makes sessions of its own.
+ * Starts a console session for a verified identity: sets its cookie on `res` (with setHeader or
+ * appendHeader, without writing the response) and ends the session `req` held before, if any, so the
+ * id rotates at sign-in. The console's session module provides it; SSO never makes sessions of its own.
+ * SSO then redirects the browser to its safe `returnTo`.
  */
-export type StartSession = (res: ServerResponse, identity: SsoIdentity, returnTo: string) => Promise<void>;
+export type StartSession = (req: IncomingMessage, res: ServerResponse, identity: SsoIdentity) => Promise<unknown>;

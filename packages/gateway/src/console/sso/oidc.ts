@@ -4,7 +4,7 @@ import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { OidcSsoConfig } from '../../config/sso-schema.js';
 import type { Database } from '../../store/sql.js';
-import { bindBrowser, browserBinding, clearBinding, redirect } from './browser.js';
+import { bindBrowser, browserBinding, redirect } from './browser.js';
 import { groupList, roleForGroups } from './group-roles.js';
 import type { SsoIdentity } from './identity.js';
 import { SsoRefusal } from './refusal.js';
@@ -24,7 +24,7 @@ export interface OidcSso {
   /** GET: redirects to the IdP (authorization code, PKCE S256, state and nonce). */
   login(res: ServerResponse, requestId: string, returnTo: string): Promise<void>;
   /** GET: the IdP's redirect back; resolves with the verified identity and where to land. */
-  callback(req: IncomingMessage, res: ServerResponse): Promise<{ identity: SsoIdentity; returnTo: string }>;
+  callback(req: IncomingMessage): Promise<{ identity: SsoIdentity; returnTo: string }>;
 }
 
 export function createOidcSso(config: OidcSsoConfig, clientSecret: string, db: Database, now: () => number = Date.now): OidcSso {
@@ -68,14 +68,13 @@ export function createOidcSso(config: OidcSsoConfig, clientSecret: string, db: D
       redirect(res, requestId, url.href);
     },
 
-    async callback(req, res) {
+    async callback(req) {
       const query = new URL(req.url ?? '/', 'https://callback.invalid').searchParams;
       const state = query.get('state');
       // The state is used once, and only by the browser that started the sign-in.
       const pending = state ? await takePending<PendingOidc>(db, 'oidc-state', state, new Date(now())) : undefined;
       if (!state || !pending) throw new SsoRefusal('wrong_state', 'no pending sign-in for this state');
       if (pending.binding !== browserBinding(req)) throw new SsoRefusal('wrong_browser', 'the answer arrived in a browser that did not start this sign-in');
-      clearBinding(res);
       if (query.has('error')) throw new SsoRefusal('invalid_token', `the IdP answered ${query.get('error')?.slice(0, 100) ?? ''}`);
 
       const found = await configuration();

@@ -4,7 +4,7 @@ import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import type { CacheProvider, Profile, SamlConfig } from '@node-saml/node-saml';
 import type { SamlSsoConfig } from '../../config/sso-schema.js';
 import type { Database } from '../../store/sql.js';
-import { bindBrowser, browserBinding, clearBinding, readForm, redirect } from './browser.js';
+import { bindBrowser, browserBinding, readForm, redirect } from './browser.js';
 import { groupList, roleForGroups } from './group-roles.js';
 import type { SsoIdentity } from './identity.js';
 import { DEFAULT_RETURN_TO, safeReturnTo } from './return-to.js';
@@ -26,7 +26,7 @@ export interface SamlSso {
   /** GET: redirects the browser to the IdP with a fresh AuthnRequest. */
   login(res: ServerResponse, requestId: string, returnTo: string): Promise<void>;
   /** POST: the IdP's response; resolves with the verified identity and the safe path to land on. */
-  acs(req: IncomingMessage, res: ServerResponse): Promise<{ identity: SsoIdentity; returnTo: string }>;
+  acs(req: IncomingMessage): Promise<{ identity: SsoIdentity; returnTo: string }>;
   /** Our SP metadata, for the IdP's administrator. */
   metadata(): string;
 }
@@ -69,15 +69,15 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
   const verifier = new SAML({ ...base, cacheProvider: cache(undefined) });
 
   return {
-    async login(res, _requestId, returnTo) {
+    async login(res, requestId, returnTo) {
       const binding = bindBrowser(res);
       const saml = new SAML({ ...base, cacheProvider: cache(binding) });
       // RelayState carries only the path to land on, checked again when it comes back.
       const url = await saml.getAuthorizeUrlAsync(returnTo, undefined, {});
-      redirect(res, _requestId, url);
+      redirect(res, requestId, url);
     },
 
-    async acs(req, res) {
+    async acs(req) {
       const form = await readForm(req);
       const samlResponse = form?.get('SAMLResponse');
       if (!samlResponse) throw new SsoRefusal('malformed', 'no SAMLResponse form field');
@@ -97,7 +97,6 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
       const pending = inResponseTo ? await takePending<PendingSaml>(db, 'saml-request', inResponseTo, new Date(now())) : undefined;
       if (!pending) throw new SsoRefusal('replayed', `no pending sign-in for InResponseTo ${inResponseTo ?? '(none)'}`);
       if (pending.binding !== browserBinding(req)) throw new SsoRefusal('wrong_browser', 'the response arrived in a browser that did not start this sign-in');
-      clearBinding(res);
       const fresh = await claimOnce(db, 'saml-assertion', checked.assertionId, new Date(Math.max(checked.expiresAt + config.clockSkew, now() + MIN_REPLAY_MEMORY_MS)), new Date(now()));
       if (!fresh) throw new SsoRefusal('replayed', `assertion ${checked.assertionId} was already used`);
 

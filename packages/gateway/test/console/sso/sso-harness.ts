@@ -26,7 +26,8 @@ import { randomSchema, testDatabaseUrl } from '../../helpers/postgres.js';
 
 export interface Signed {
   identity: SsoIdentity;
-  returnTo: string;
+  /** The Cookie header of that request: what the console would end (session rotation). */
+  heldCookie: string | undefined;
 }
 
 export interface SsoInstance {
@@ -102,10 +103,10 @@ export async function createSsoHarness(): Promise<SsoHarness & { ports: number[]
           db,
           logger,
           env,
-          startSession: async (res, identity, returnTo) => {
-            instance.signedIn.push({ identity, returnTo });
-            res.appendHeader('set-cookie', `portcullis_session=${randomUUID()}; Path=/; HttpOnly; Secure; SameSite=Strict`);
-            res.writeHead(303, { location: returnTo, 'content-length': '0' }).end();
+          // As the console's does: a session cookie on `res`; SSO writes the redirect.
+          startSession: async (req, res, identity) => {
+            instance.signedIn.push({ identity, heldCookie: req.headers.cookie });
+            res.setHeader('set-cookie', `__Host-portcullis-session=${randomUUID()}; Path=/; Secure; HttpOnly; SameSite=Strict`);
           },
         });
         const server = createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
