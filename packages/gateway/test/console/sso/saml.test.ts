@@ -114,6 +114,8 @@ describe('SAML sign-in', () => {
     const before = signedInCount();
     const unsolicited = await postResponse(browser(), idp.respond(response('_never-requested')));
     expect(unsolicited.status).toBe(403);
+    const idpInitiated = await postResponse(browser(), idp.respond(response('', { inResponseTo: undefined })));
+    expect(idpInitiated.status).toBe(403);
 
     const victim = browser();
     const { requestId } = await startLogin(victim);
@@ -237,6 +239,12 @@ describe('SAML sign-in', () => {
       expect(new URL(reply.location as string).origin).toBe(a.origin);
       expect(new URL(reply.location as string).pathname).toBe('/console/');
     });
+  });
+
+  it('tells the sign-in page which providers there are', async () => {
+    const reply = await browser().request(`${a.origin}/console/sso/providers`);
+    expect(JSON.parse(reply.text)).toEqual({ saml: true, oidc: false, only: false });
+    expect((await browser().request(`${a.origin}/console/sso/oidc/login`)).status).toBe(404);
   });
 
   it('publishes SP metadata naming the entity id and ACS URL', async () => {
