@@ -32,5 +32,5 @@ export type {
   SignOptions,
   VerifyOptions,
 } from './signatures/message-signature.js';
-export { formatRateLimit, formatRateLimitPolicy, parseRateLimit } from './rate-limit-headers.js';
+export { formatRateLimit, formatRateLimitPolicy, parseRateLimit, parseRateLimitPolicy } from './rate-limit-headers.js';
 export type { RateLimitPolicy, RateLimitState } from './rate-limit-headers.js';

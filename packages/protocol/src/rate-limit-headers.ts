@@ -39,3 +39,18 @@ export function parseRateLimit(value: string | undefined): RateLimitState | unde
     return undefined;
   }
 }
+
+/** The first policy in a `RateLimit-Policy` value, or undefined when it is absent or malformed. */
+export function parseRateLimitPolicy(value: string | undefined): RateLimitPolicy | undefined {
+  if (!value) return undefined;
+  try {
+    const [first] = parseList(value);
+    if (!first || Array.isArray(first[0]) || typeof first[0] !== 'string') return undefined;
+    const quota = first[1].get('q');
+    const window = first[1].get('w');
+    if (!Number.isInteger(quota)) return undefined;
+    return { name: first[0], quota: quota as number, windowSeconds: Number.isInteger(window) ? (window as number) : 0 };
+  } catch {
+    return undefined;
+  }
+}

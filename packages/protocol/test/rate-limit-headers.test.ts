@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRateLimit, formatRateLimitPolicy, parseRateLimit } from '../src/index.js';
+import { formatRateLimit, formatRateLimitPolicy, parseRateLimit, parseRateLimitPolicy } from '../src/index.js';
 
 describe('RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers, structured fields)', () => {
   it('formats a named policy with quota and window, and its state with remaining and reset', () => {
@@ -17,5 +17,15 @@ describe('RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers, 
     expect(parseRateLimit('"x";r=1')).toBeUndefined();
     expect(parseRateLimit('(((')).toBeUndefined();
     expect(parseRateLimit(undefined)).toBeUndefined();
+  });
+
+  it('parses the policy it formats, and refuses a policy without a quota', () => {
+    expect(parseRateLimitPolicy(formatRateLimitPolicy({ name: 'consumer', quota: 100, windowSeconds: 60 }))).toEqual({
+      name: 'consumer',
+      quota: 100,
+      windowSeconds: 60,
+    });
+    expect(parseRateLimitPolicy('"consumer";w=60')).toBeUndefined();
+    expect(parseRateLimitPolicy('(((')).toBeUndefined();
   });
 });

@@ -1,3 +1,5 @@
+import { parseRateLimit as parseStructuredRateLimit, parseRateLimitPolicy } from '@portcullis/protocol';
+
 /**
  * What a response says about when to try again: `Retry-After` (RFC 9110 §10.2.3, seconds or an
  * HTTP-date) and the IETF RateLimit header (draft-ietf-httpapi-ratelimit-headers), in both its
@@ -23,10 +25,12 @@ export function retryAfterMs(headers: Readonly<Record<string, string>>, now: num
 
 export function parseRateLimit(headers: Readonly<Record<string, string>>): RateLimitState | undefined {
   const header = headers.ratelimit;
-  const remaining = numberParam(header, ['r', 'remaining']) ?? integer(headers['ratelimit-remaining']);
-  const resetSeconds = numberParam(header, ['t', 'reset']) ?? integer(headers['ratelimit-reset']);
+  // The structured form is the protocol package's; the older `limit=, remaining=, reset=` forms are read here.
+  const structured = parseStructuredRateLimit(header);
+  const remaining = structured?.remaining ?? numberParam(header, ['r', 'remaining']) ?? integer(headers['ratelimit-remaining']);
+  const resetSeconds = structured?.resetSeconds ?? numberParam(header, ['t', 'reset']) ?? integer(headers['ratelimit-reset']);
   if (remaining === undefined || resetSeconds === undefined) return undefined;
-  const limit = numberParam(headers['ratelimit-policy'], ['q']) ?? numberParam(header, ['limit']) ?? integer(headers['ratelimit-limit']);
+  const limit = parseRateLimitPolicy(headers['ratelimit-policy'])?.quota ?? numberParam(header, ['limit']) ?? integer(headers['ratelimit-limit']);
   return { remaining, resetSeconds, ...(limit === undefined ? {} : { limit }) };
 }
 
