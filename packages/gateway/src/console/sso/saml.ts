@@ -90,6 +90,7 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
         throw new SsoRefusal(/InResponseTo is (not valid|missing)/.test(message) ? 'replayed' : 'invalid_assertion', message);
       }
       if (!profile) throw new SsoRefusal('invalid_assertion', 'no assertion in the response');
+      if (!profile.nameID) throw new SsoRefusal('invalid_assertion', 'the assertion names no subject (NameID)');
       const checked = checkAssertion(profile, config, now());
 
       // The AuthnRequest is used once, and only by the browser that made it.

@@ -126,6 +126,18 @@ describe('OIDC sign-in', () => {
     expect(reply.location).toBeNull();
   });
 
+  it('answers a plain page when the IdP cannot be reached, and starts anyway', async () => {
+    const [down] = (await h.start(
+      { oidc: { issuer: 'https://127.0.0.1:1', clientId: CLIENT_ID, clientSecretEnv: 'PC_TEST_OIDC_SECRET', redirectUri: callbackUrl, groupRoles } },
+      { PC_TEST_OIDC_SECRET: SECRET },
+    )) as [SsoInstance];
+    const reply = await browser().request(`${down.origin}/console/sso/oidc/login`);
+    expect(reply.status).toBe(502);
+    expect(reply.text).toContain('The identity provider could not be reached');
+    expect(reply.location).toBeNull();
+    expect(down.logLines.join('\n')).not.toContain(SECRET);
+  });
+
   it('never puts the client secret in a log line or a URL', async () => {
     idp.user = { sub: 'erin', email: 'erin@example.com', groups: ['pc-owners'] };
     const user = browser();

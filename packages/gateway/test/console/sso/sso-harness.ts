@@ -61,7 +61,7 @@ async function freePort(): Promise<number> {
 export async function createSsoHarness(): Promise<SsoHarness & { ports: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-sso-'));
   const certs = await ensureDevCertificates({ dir: join(dir, 'tls') });
-  const ports = [await freePort(), await freePort()];
+  const ports = [await freePort(), await freePort(), await freePort()];
   const servers: Server[] = [];
   const databases: Database[] = [];
   const instances: SsoInstance[] = [];
@@ -92,7 +92,8 @@ export async function createSsoHarness(): Promise<SsoHarness & { ports: number[]
     async start(sso, env = {}, count = 1) {
       const config = validateConfig({ console: { sso } }, 'test.yaml', dir, env);
       const started: SsoInstance[] = [];
-      for (let i = 0; i < count; i++) {
+      for (let n = 0; n < count; n++) {
+        const i = instances.length;
         const db = await openStore();
         if (!databases.includes(db)) databases.push(db);
         const { logger, lines: logLines } = captureLogs();
