@@ -26,7 +26,10 @@ export interface ResponseOptions {
   acsUrl: string;
   audience: string;
   user: SamlUser;
-  sign?: boolean;
+  /** What carries the signature: the assertion (default), only the Response around it, or nothing. */
+  sign?: 'assertion' | 'response' | false;
+  /** The Issuer named in the response and assertion; default the IdP's entity id. */
+  issuer?: string;
   assertionId?: string;
   recipient?: string;
   destination?: string | null;
@@ -78,6 +81,7 @@ export async function startTestSamlIdp(tls: { cert: string; key: string }, entit
 
   const responseXml = (o: ResponseOptions): string => {
     const now = Date.now() + (o.offsetMs ?? 0);
+    const issuer = o.issuer ?? entityId;
     const at = (ms: number) => new Date(now + ms).toISOString();
     const until = at(o.lifetimeMs ?? 5 * 60_000);
     const inResponseTo = o.inResponseTo ? ` InResponseTo="${esc(o.inResponseTo)}"` : '';
@@ -88,7 +92,7 @@ export async function startTestSamlIdp(tls: { cert: string; key: string }, entit
     ].join('');
     const assertion =
       `<saml:Assertion xmlns:saml="${NS_A}" ID="${o.assertionId ?? newId()}" Version="2.0" IssueInstant="${at(0)}">` +
-      `<saml:Issuer>${esc(entityId)}</saml:Issuer>` +
+      `<saml:Issuer>${esc(issuer)}</saml:Issuer>` +
       `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">${esc(o.user.nameId)}</saml:NameID>` +
       `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
       `<saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${until}" Recipient="${esc(o.recipient ?? o.acsUrl)}"/>` +
@@ -99,7 +103,7 @@ export async function startTestSamlIdp(tls: { cert: string; key: string }, entit
       `</saml:Assertion>`;
     const xml =
       `<samlp:Response xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${newId()}" Version="2.0" IssueInstant="${at(0)}"${destination}${inResponseTo}>` +
-      `<saml:Issuer>${esc(entityId)}</saml:Issuer>` +
+      `<saml:Issuer>${esc(issuer)}</saml:Issuer>` +
       `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
       assertion +
       `</samlp:Response>`;
@@ -110,13 +114,13 @@ export async function startTestSamlIdp(tls: { cert: string; key: string }, entit
       signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
       canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
     });
-    const assertionPath = "//*[local-name(.)='Assertion']";
+    const signed = o.sign === 'response' ? "/*[local-name(.)='Response']" : "//*[local-name(.)='Assertion']";
     signer.addReference({
-      xpath: assertionPath,
+      xpath: signed,
       transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
       digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
     });
-    signer.computeSignature(xml, { location: { reference: `${assertionPath}/*[local-name(.)='Issuer']`, action: 'after' } });
+    signer.computeSignature(xml, { location: { reference: `${signed}/*[local-name(.)='Issuer']`, action: 'after' } });
     return signer.getSignedXml();
   };
 

@@ -135,6 +135,14 @@ describe('SAML sign-in', () => {
     expect(a.signedIn.some((s) => s.identity.subject === 'alice' && s.identity.role === 'owner')).toBe(false);
   });
 
+  it('refuses an assertion that is not itself signed, even inside a signed Response', async () => {
+    const user = browser();
+    const { requestId } = await startLogin(user);
+    const reply = await postResponse(user, idp.respond(response(requestId, { sign: 'response' })));
+    expect(reply.status).toBe(403);
+    expect(reasons(a).at(-1)).toBe('invalid_assertion');
+  });
+
   it('refuses a signed assertion whose content was changed after signing', async () => {
     const user = browser();
     const { requestId } = await startLogin(user);
@@ -178,19 +186,20 @@ describe('SAML sign-in', () => {
     });
   });
 
-  it('refuses an assertion for another audience, another recipient or another destination', async () => {
+  it('refuses an assertion for another audience, recipient or destination, or from another issuer', async () => {
     const before = signedInCount();
     for (const extra of [
       { audience: 'https://other-sp.example/' },
       { recipient: 'https://other-sp.example/acs' },
       { destination: 'https://other-sp.example/acs' },
+      { issuer: 'https://other-idp.example/' },
     ]) {
       const user = browser();
       const { requestId } = await startLogin(user);
       const reply = await postResponse(user, idp.respond(response(requestId, extra)));
       expect(reply.status, JSON.stringify(extra)).toBe(403);
     }
-    expect(reasons(a).slice(-3)).toEqual(['invalid_assertion', 'wrong_recipient', 'wrong_recipient']);
+    expect(reasons(a).slice(-4)).toEqual(['invalid_assertion', 'wrong_recipient', 'wrong_recipient', 'invalid_assertion']);
     expect(signedInCount()).toBe(before);
   });
 
