@@ -12,17 +12,18 @@ import globals from 'globals';
  * neither. Packages import each other only by name, never by relative path into `src/`.
  */
 const SURFACES = ['cli', 'server', 'pipeline', 'admin', 'oauth', 'console', 'demo'];
-const DOMAIN = ['credentials', 'crypto', 'state', 'observe', 'scan', 'check'];
+const DOMAIN = ['credentials', 'accounts', 'crypto', 'state', 'observe', 'scan', 'check'];
 const BASE = ['store', 'http', 'config', 'lib'];
 const SRC = 'packages/gateway/src';
 
 /** A no-restricted-imports rule that forbids `../<folder>/` for each folder named. */
-function forbid(folders, why) {
+function forbid(folders, why, except = []) {
+  const up = (path) => [`../${path}`, `../../${path}`, `../../../${path}`];
   return [
     'error',
     {
       patterns: [
-        ...(folders.length > 0 ? [{ group: folders.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`]), message: why }] : []),
+        ...(folders.length > 0 ? [{ group: [...folders.flatMap((f) => up(`${f}/*`)), ...except.flatMap((path) => up(path).map((p) => `!${p}`))], message: why }] : []),
         { group: ['**/packages/*/src/*', '@portcullis/*/src/*'], message: 'Import another package by its name and exports map.' },
       ],
     },
@@ -35,7 +36,8 @@ const layerRules = [
     const others = SURFACES.filter((s) => s !== surface && !allowed.includes(s));
     return {
       files: [`${SRC}/${surface}/**/*.ts`],
-      rules: { 'no-restricted-imports': forbid(others, `A surface does not import another surface (${others.join(', ')}): move the shared part down to http/, lib/ or a domain folder.`) },
+      // admin/api-types.ts is the admin API's published request and response types (type-only): the CLI and the console share them.
+      rules: { 'no-restricted-imports': forbid(others, `A surface does not import another surface (${others.join(', ')}): move the shared part down to http/, lib/ or a domain folder.`, ['admin/api-types.js']) },
     };
   }),
   ...DOMAIN.map((domain) => ({
@@ -81,4 +83,12 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The console's front end runs in the browser and talks only to the admin API over HTTP.
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['portcullis', 'portcullis/*', '**/gateway/**'], message: 'The console talks to the admin API over HTTP only.' }] }],
+    },
+  },
 );

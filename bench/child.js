@@ -67,8 +67,9 @@ process.on('message', async (message) => {
     }
   } else if (message?.type === 'usage') {
     // CPU time so far (user + system, µs), so the parent can work out this process's cost per request.
+    // A target served by another program (nginx) reports that program's CPU time instead.
     const { user, system } = process.cpuUsage();
-    process.send({ type: 'usage', cpuMicros: user + system });
+    process.send({ type: 'usage', cpuMicros: handle?.cpuMicros ? handle.cpuMicros() : user + system });
   } else if (message?.type === 'profile-start') {
     try {
       await startProfile(message.kind);

@@ -1,8 +1,9 @@
 // `npm run bench`: throughput and latency of each row in bench/rows.js, all over TLS on loopback.
 // Every server runs in its own child process (bench/child.js); the load generator runs here.
 // See docs/performance.md for the method and how to read the numbers.
-import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, fork } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -15,6 +16,7 @@ import { Client } from 'undici';
 import { BENCH_PATH, COMPANY } from './lib/company.js';
 import { enforceTlsVerification } from './lib/verified-tls.js';
 import { goals, rows as allRows } from './rows.js';
+import { NGINX } from './targets/nginx.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(benchDir, 'results');
@@ -45,7 +47,25 @@ const settings = {
   profile: process.env.BENCH_PROFILE ? process.env.BENCH_PROFILE.split(',').map((s) => s.trim()) : [],
   /** Row ids whose target gets a sampling heap profile (allocations, collected or not) during the loaded run. */
   heapProfile: process.env.BENCH_HEAP_PROFILE ? process.env.BENCH_HEAP_PROFILE.split(',').map((s) => s.trim()) : [],
+  /** The loaded run's generator: wrk when installed (it costs the client core far less), else autocannon. */
+  client: process.env.BENCH_CLIENT || (onPath('wrk') ? 'wrk' : 'autocannon'),
+  /**
+   * Pinned (Linux, 2+ CPUs, taskset present, BENCH_PIN not 0): the load generator on CPU 0, every target
+   * and upstream on CPU 1. Unpinned, the scheduler shares the cores out differently from run to run.
+   */
+  pin: process.env.BENCH_PIN !== '0' && platform() === 'linux' && cpus().length >= 2 && onPath('taskset'),
+  /** Signed rows under wrk: signatures made before each run, per second of it (each nonce is used once). */
+  signaturesPerSecond: numberFromEnv('BENCH_SIGNATURES_PER_SECOND', 15_000, { min: 100 }),
+  /** Redis for row e2 (skipped when not reachable). */
+  redisUrl: process.env.PORTCULLIS_BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
 };
+if (!['wrk', 'autocannon'].includes(settings.client)) throw new Error(`BENCH_CLIENT must be wrk or autocannon, got "${settings.client}"`);
+
+/** Is `command` an executable on PATH (or an absolute path)? */
+function onPath(command) {
+  if (command.startsWith('/')) return existsSync(command);
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -72,7 +92,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 /** Forks bench/child.js for `target`, starts it with `options` and resolves with what it reports. */
 function startTarget(target, options) {
-  const child = fork(join(benchDir, 'child.js'), [target], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  // Pinned: `taskset -c 1 node child.js`, so every thread of the target (and what it spawns) stays on CPU 1.
+  const pinned = settings.pin ? { execPath: 'taskset', execArgv: ['-c', '1', process.execPath] } : {};
+  const child = fork(join(benchDir, 'child.js'), [target], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], ...pinned });
   children.add(child);
   // Targets log to stdout (the gateway at level warn): kept and summarised, not interleaved with the table.
   const log = { lines: 0, kinds: new Map() };
@@ -235,6 +257,69 @@ async function loadedRun(url, ca, headersFor, connections, duration, keepSamples
   }
 }
 
+/**
+ * wrk at `connections` for `duration` s (one thread: pinned, it has one core). wrk does not validate
+ * certificates, so each target was checked once with a validating client first (checkTarget). Signed
+ * rows get one pre-made signature per request (bench/lib/wrk-report.lua).
+ */
+async function wrkRun(url, headersFor, connections, duration, signedFile) {
+  const fixed = headersFor.perRequest ? headersFor.fixed : headersFor();
+  const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '-s', join(benchDir, 'lib', 'wrk-report.lua')];
+  for (const [name, value] of Object.entries(fixed)) args.push('-H', `${name}: ${value}`);
+  args.push(`${url}${BENCH_PATH}`);
+  const stdout = await new Promise((resolve, reject) => {
+    execFile('wrk', args, { env: { ...process.env, BENCH_WRK_SIGNED: signedFile ?? '' }, maxBuffer: 1 << 20 }, (error, out, err) =>
+      error ? reject(new Error(`wrk failed: ${err || error.message}`)) : resolve(out),
+    );
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
+  const r = JSON.parse(line.slice('BENCH_JSON '.length));
+  const failures = Object.values(r.errors).reduce((sum, n) => sum + n, 0);
+  const ranOut = signedFile !== undefined && r.requests + connections >= r.signedAvailable;
+  if (failures > 0 || r.requests === 0) {
+    const why = ranOut ? '; it ran out of pre-made signatures (a replay is refused): raise BENCH_SIGNATURES_PER_SECOND' : '';
+    throw new Error(`${url}: wrk saw ${JSON.stringify(r.errors)} errors in ${r.requests} requests (status = 4xx/5xx answers)${why}`);
+  }
+  const seconds = r.durationMicros / 1e6;
+  return {
+    rps: r.requests / seconds,
+    requests: r.requests,
+    seconds,
+    p50: r.p50Micros / 1000,
+    p99: r.p99Micros / 1000,
+    mean: r.meanMicros / 1000,
+    generator: 'wrk',
+    ...(ranOut ? { note: 'ran out of pre-made signatures and stopped early, so req/s is understated: raise BENCH_SIGNATURES_PER_SECOND' } : {}),
+  };
+}
+
+/**
+ * Signed rows under wrk: one signature per request of a `duration`-second run, made now, before the
+ * CPU snapshots, so signing is not counted as the client's cost of the run. Undefined for other rows.
+ */
+function signaturesFor(headersFor, duration) {
+  if (settings.client !== 'wrk' || !headersFor.perRequest) return undefined;
+  const file = join(dataDir, `signed-${duration}.tsv`);
+  const lines = [];
+  for (let i = Math.ceil(settings.signaturesPerSecond * duration); i > 0; i--) {
+    const h = headersFor();
+    lines.push(`${h['signature-input']}\t${h.signature}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** The loaded run with the configured generator. */
+async function loadTest(url, ca, headersFor, connections, duration, keepSamples, signedFile) {
+  if (settings.client !== 'wrk') return loadedRun(url, ca, headersFor, connections, duration, keepSamples);
+  try {
+    return await wrkRun(url, headersFor, connections, duration, signedFile);
+  } finally {
+    if (signedFile) rmSync(signedFile, { force: true });
+  }
+}
+
 /** One keep-alive TLS connection (undici), one request at a time, timed with performance.now(). */
 async function unloadedRun(url, ca, headersFor, seconds) {
   let connects = 0;
@@ -256,7 +341,7 @@ async function unloadedRun(url, ca, headersFor, seconds) {
     while (performance.now() < deadline) samples.push(await once());
     const elapsed = (performance.now() - began) / 1000;
     if (connects !== 1) throw new Error(`${url}: the unloaded run used ${connects} connections, expected one keep-alive connection`);
-    return { ...summarize(samples), rps: samples.length / elapsed };
+    return { ...summarize(samples), rps: samples.length / elapsed, requests: samples.length + settings.unloadedWarmupRequests };
   } finally {
     await client.close();
   }
@@ -273,7 +358,17 @@ function headersFor(url, info) {
   const target = { method: 'GET', url: `${url}${BENCH_PATH}`, headers: fixed };
   const sign = () => ({ ...fixed, ...signRequest(target, key) });
   sign.perRequest = true;
+  sign.fixed = fixed;
   return sign;
+}
+
+/** Stops the target's profile and writes it to bench/results/profiles/; returns the file's relative path. */
+async function writeProfile(target, row, kind, suffix) {
+  const dir = join(resultsDir, 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${row.id}-${row.target}${suffix}-${new Date().toISOString().replaceAll(':', '-')}.${kind}profile`);
+  await ask(target, { type: 'profile-stop', kind, file }, 'profile-written', 30_000);
+  return relative(process.cwd(), file);
 }
 
 async function measureRow(row, shared) {
@@ -281,24 +376,21 @@ async function measureRow(row, shared) {
   let target;
   try {
     if (row.upstream) upstream = await startTarget(row.upstream, {});
-    target = await startTarget(row.target, { ...shared, ...row.options, upstreamUrl: upstream?.info.url });
+    // Row e2: the limit in Redis, under a key prefix of this run's own.
+    const redis = row.requires === 'redis' ? { extra: { redis: { url: settings.redisUrl, keyPrefix: `portcullis-bench-${process.pid}-${Date.now()}:` } } } : {};
+    target = await startTarget(row.target, { ...shared, ...row.options, ...redis, upstreamUrl: upstream?.info.url });
     const { url } = target.info;
     const ca = target.info.caFile ? readFileSync(target.info.caFile) : shared.ca;
     const headers = headersFor(url, target.info);
     await checkTarget(url, ca, headers);
-    if (settings.warmup > 0) await loadedRun(url, ca, headers, settings.connections, settings.warmup, false);
+    if (settings.warmup > 0) await loadTest(url, ca, headers, settings.connections, settings.warmup, false, signaturesFor(headers, settings.warmup));
+    const signed = signaturesFor(headers, settings.duration);
     const kind = settings.profile.includes(row.id) ? 'cpu' : settings.heapProfile.includes(row.id) ? 'heap' : undefined;
     if (kind) await ask(target, { type: 'profile-start', kind }, 'profile-started');
     const before = await cpuSnapshot(target, upstream);
-    const loaded = await loadedRun(url, ca, headers, settings.connections, settings.duration, true);
+    const loaded = await loadTest(url, ca, headers, settings.connections, settings.duration, true, signed);
     const after = await cpuSnapshot(target, upstream);
-    if (kind) {
-      const dir = join(resultsDir, 'profiles');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${row.id}-${row.target}-${new Date().toISOString().replaceAll(':', '-')}.${kind}profile`);
-      await ask(target, { type: 'profile-stop', kind, file }, 'profile-written', 30_000);
-      loaded.profile = relative(process.cwd(), file);
-    }
+    if (kind) loaded.profile = await writeProfile(target, row, kind, '');
     // CPU per request during the loaded run: on a machine whose cores the client, the target and the
     // upstream share, this is what decides throughput, and it does not depend on who won the scheduler.
     const used = (k) => after[k] - before[k];
@@ -308,7 +400,16 @@ async function measureRow(row, shared) {
       const ours = used('client') + used('target') + used('upstream');
       loaded.otherCpuCores = Math.max(0, used('machine') - ours) / ((after.at - before.at) * 1000);
     }
+    if (kind) await ask(target, { type: 'profile-start', kind }, 'profile-started');
+    const beforeUnloaded = await cpuSnapshot(target, upstream);
     const unloaded = await unloadedRun(url, ca, headers, settings.unloadedDuration);
+    const afterUnloaded = await cpuSnapshot(target, upstream);
+    if (kind) unloaded.profile = await writeProfile(target, row, kind, '-1conn');
+    // One request at a time: no batching across requests, so this figure moves much less with load.
+    unloaded.cpuMicrosPerRequest = {
+      target: (afterUnloaded.target - beforeUnloaded.target) / unloaded.requests,
+      upstream: (afterUnloaded.upstream - beforeUnloaded.upstream) / unloaded.requests,
+    };
     await Promise.all([stopTarget(target), stopTarget(upstream)]);
     const targetLog = Object.fromEntries(target.child.log.kinds);
     return { id: row.id, label: row.label, description: row.description, loaded, unloaded, targetLog };
@@ -353,6 +454,8 @@ function table(headers, lines) {
 
 function report(results, outcome) {
   const base = results.find((r) => r.id === 'a');
+  const b = results.find((r) => r.id === 'b');
+  const n = results.find((r) => r.id === 'n');
   const c = settings.connections;
   const lines = results.map((r) => [
     `(${r.id})`,
@@ -364,16 +467,20 @@ function report(results, outcome) {
     base ? fmt.ratio(r.loaded.rps / base.loaded.rps) : '-',
     base ? fmt.ratio(r.unloaded.p50 / base.unloaded.p50) : '-',
     base ? `${r.unloaded.p50 - base.unloaded.p50 >= 0 ? '+' : ''}${(r.unloaded.p50 - base.unloaded.p50).toFixed(3)}` : '-',
+    b ? fmt.ratio(r.loaded.rps / b.loaded.rps) : '-',
+    n ? fmt.ratio(r.loaded.rps / n.loaded.rps) : '-',
+    n ? `${r.unloaded.p50 - n.unloaded.p50 >= 0 ? '+' : ''}${(r.unloaded.p50 - n.unloaded.p50).toFixed(3)}` : '-',
   ]);
-  const headers = ['row', 'target', `req/s @${c}`, `p50 ms @${c}`, `p99 ms @${c}`, 'p50 ms @1', 'req/s vs a', 'p50@1 vs a', 'p50@1 - a ms'];
+  const headers = ['row', 'target', `req/s @${c}`, `p50 ms @${c}`, `p99 ms @${c}`, 'p50 ms @1', 'req/s vs a', 'p50@1 vs a', 'p50@1 - a ms', 'vs b', 'vs n', 'p50@1 - n ms'];
   console.log(`\n${table(headers, lines)}\n`);
   const cpu = results.map((r) => {
     const { client, target, upstream } = r.loaded.cpuMicrosPerRequest;
     const other = r.loaded.otherCpuCores === undefined ? '-' : r.loaded.otherCpuCores.toFixed(2);
-    return [`(${r.id})`, r.label, client.toFixed(1), target.toFixed(1), upstream ? upstream.toFixed(1) : '-', (client + target + upstream).toFixed(1), other];
+    const seq = r.unloaded.cpuMicrosPerRequest?.target;
+    return [`(${r.id})`, r.label, client.toFixed(1), target.toFixed(1), upstream ? upstream.toFixed(1) : '-', (client + target + upstream).toFixed(1), other, seq === undefined ? '-' : seq.toFixed(1)];
   });
   console.log(`CPU time per request during the loaded run, µs (all processes share ${cpus().length} CPUs):\n`);
-  console.log(`${table(['row', 'target', 'client', 'target', 'upstream', 'total', 'other load, cores'], cpu)}\n`);
+  console.log(`${table(['row', 'target', 'client', 'target', 'upstream', 'total', 'other load, cores', 'target @1 conn'], cpu)}\n`);
   const noisy = results.filter((r) => r.loaded.otherCpuCores > 0.25);
   if (noisy.length > 0) {
     console.log(`  Note: other work used CPU during ${noisy.map((r) => `(${r.id})`).join(' ')}; req/s there is understated. Re-run on a quieter machine.\n`);
@@ -395,9 +502,39 @@ function judge(results) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Can a TCP connection be opened to the Redis of row e2? */
+function reachable(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(1_000, () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.connect(Number(port || 6379), hostname);
+  });
+}
+
+/** Rows whose `requires` is missing here are left out, each with a message saying why. */
+async function available(rows) {
+  const have = { redis: await reachable(settings.redisUrl), nginx: onPath(NGINX) };
+  const why = { redis: `Redis is not reachable at ${settings.redisUrl} (PORTCULLIS_BENCH_REDIS_URL)`, nginx: `nginx is not installed at ${NGINX} (BENCH_NGINX)` };
+  return rows.filter((row) => {
+    if (!row.requires || have[row.requires]) return true;
+    console.log(`  skipping (${row.id}) ${row.label}: ${why[row.requires]}`);
+    return false;
+  });
+}
+
+/** Pinned runs put this process (the load generator, and wrk which it starts) on CPU 0, every thread. */
+function pinSelf() {
+  if (settings.pin) execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+}
+
 async function main() {
+  pinSelf();
   // Optional rows (reference points, not part of the product comparison) run only when BENCH_ROWS names them.
-  const rows = settings.only ? allRows.filter((r) => settings.only.includes(r.id)) : allRows.filter((r) => !r.optional);
+  const chosen = settings.only ? allRows.filter((r) => settings.only.includes(r.id)) : allRows.filter((r) => !r.optional);
+  const rows = await available(chosen);
   if (rows.length === 0) throw new Error(`BENCH_ROWS=${process.env.BENCH_ROWS} selects no row; rows are ${allRows.map((r) => r.id).join(', ')}`);
   const started = Date.now();
   dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
@@ -405,6 +542,11 @@ async function main() {
     console.log(
       `Portcullis bench: ${rows.length} row${rows.length === 1 ? '' : 's'}, ${settings.rounds > 1 ? `${settings.rounds} rounds, ` : ''}${settings.connections} connections x ${settings.duration} s after ${settings.warmup} s warm-up, ` +
         `then 1 connection x ${settings.unloadedDuration} s; ${cpus().length} CPUs, Node ${process.version}`,
+    );
+    console.log(
+      settings.pin
+        ? `  pinned: load generator (${settings.client}) on CPU 0, targets and upstreams on CPU 1 (BENCH_PIN=0 for unpinned)`
+        : `  unpinned (${settings.client}): ratios between rows move from run to run; pin on Linux with 2+ CPUs and taskset`,
     );
     // The development CA and certificate (tls: auto), made once and served by every target.
     const certs = await startTarget('dev-certs', { dataDir });
@@ -421,6 +563,7 @@ async function main() {
         const result = await measureRow(row, { ...shared, ca });
         measured.get(row.id).push(result);
         const other = result.loaded.otherCpuCores > 0.25 ? ` (other load ${result.loaded.otherCpuCores.toFixed(2)} cores)` : '';
+        if (result.loaded.note) console.log(`      note: ${result.loaded.note}`);
         console.log(`${fmt.rps(result.loaded.rps)} req/s, p50 @1 conn ${fmt.ms(result.unloaded.p50)} ms${other}`);
         for (const [kind, count] of Object.entries(result.targetLog)) console.log(`      target logged ${count} x ${kind}`);
       }
@@ -435,6 +578,7 @@ async function main() {
     const file = join(resultsDir, partial ? 'latest-partial.json' : 'latest.json');
     const cpuList = cpus();
     const base = results.find((r) => r.id === 'a');
+    const byId = Object.fromEntries(results.map((r) => [r.id, r]));
     writeFileSync(
       file,
       `${JSON.stringify(
@@ -451,8 +595,8 @@ async function main() {
           },
           settings: { ...settings, shared: { tls: 'dev CA (tls: auto), validated by every client', path: BENCH_PATH } },
           units: {
-            rps: 'autocannon mean of per-second samples',
-            'loaded.p50/p99': 'ms, from every response time autocannon measured (unrounded)',
+            rps: 'wrk: 2xx responses / seconds run; autocannon: mean of per-second samples',
+            'loaded.p50/p99': "ms: wrk's latency percentiles, or every response time autocannon measured (unrounded)",
             'loaded.autocannonLatencyMs': "autocannon's own histogram, whole ms",
             'loaded.cpuMicrosPerRequest': 'CPU time (user + system) of each process during the loaded run / 2xx responses',
             'loaded.otherCpuCores': 'machine busy time (/proc/stat) not spent by the bench processes during the loaded run, in cores',
@@ -461,6 +605,8 @@ async function main() {
           rows: results.map((r) => ({
             ...r,
             vsA: base ? { rps: r.loaded.rps / base.loaded.rps, unloadedP50: r.unloaded.p50 / base.unloaded.p50, unloadedP50AddedMs: r.unloaded.p50 - base.unloaded.p50 } : undefined,
+            vsB: byId.b ? { rps: r.loaded.rps / byId.b.loaded.rps } : undefined,
+            vsN: byId.n ? { rps: r.loaded.rps / byId.n.loaded.rps, unloadedP50AddedMs: r.unloaded.p50 - byId.n.unloaded.p50 } : undefined,
           })),
           goals: outcome,
         },

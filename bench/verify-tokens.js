@@ -36,7 +36,7 @@ const rows = [];
 const verifiers = [];
 for (const algorithm of ['ES256', 'EdDSA']) {
   const keys = await SigningKeys.open({ db, keyring, bus, clock, algorithm });
-  await keys.rotate(0); // a key of this algorithm signs from now on
+  await keys.rotate(0, 'bench'); // a key of this algorithm signs from now on
   const denyList = await TokenDenyList.open(db, bus, clock);
   const verifier = new TokenVerifier({ db, bus, clock, keys, denyList, issuer: () => ISSUER, audience: () => ISSUER });
   verifiers.push(verifier, keys, denyList);

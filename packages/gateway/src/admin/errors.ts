@@ -5,6 +5,7 @@ import { CredentialError } from '../credentials/errors.js';
 import type { CredentialErrorCode } from '../credentials/errors.js';
 import { StoreError } from '../store/errors.js';
 import type { StoreErrorCode } from '../store/errors.js';
+import { AccountError, accountProblem } from '../accounts/errors.js';
 import { AdminRefusal } from './http.js';
 
 const CREDENTIAL_PROBLEMS: Readonly<Record<CredentialErrorCode, ProblemCode>> = {
@@ -43,6 +44,7 @@ export interface MappedError {
  */
 export function adminProblemFor(error: unknown): MappedError {
   if (error instanceof AdminRefusal) return { problem: error.problem, internal: false };
+  if (error instanceof AccountError) return { problem: accountProblem(error), internal: false };
   if (error instanceof CredentialError) return { problem: problem(CREDENTIAL_PROBLEMS[error.code], error.message), internal: false };
   if (error instanceof StoreError && UNAVAILABLE_STORE.has(error.code)) {
     return { problem: problem('unavailable', undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) }), internal: true };

@@ -1,6 +1,7 @@
 import { parseDuration } from '../config/duration.js';
+import { z } from 'zod';
 import { refuse } from './http.js';
-import type { AdminReply } from './routes.js';
+import { JsonLines } from './operation.js';
 
 /**
  * The query parameters every list endpoint shares (access records, audit log, alerts): `limit`,
@@ -58,12 +59,12 @@ export function optionalParam(query: URLSearchParams, name: string, pattern: Reg
  * A page (`{items, nextCursor}`) or, with format=jsonl, every matching item as JSON lines, read page by
  * page so memory stays flat however many match.
  */
-export async function listReply<T extends { seq: string }>(
-  key: string,
+export async function listReply<T extends { seq: string }, K extends string, V>(
+  key: K,
   list: ListQuery,
   read: (before: string | undefined, limit: number) => Promise<T[]>,
-  describe: (item: T) => unknown,
-): Promise<AdminReply> {
+  describe: (item: T) => V,
+): Promise<({ [P in K]: V[] } & { nextCursor: string | null }) | JsonLines> {
   if (list.export) {
     async function* lines(): AsyncGenerator<string> {
       let before = list.before;
@@ -74,13 +75,20 @@ export async function listReply<T extends { seq: string }>(
         before = (page.at(-1) as T).seq;
       }
     }
-    return { status: 200, body: undefined, lines: lines() };
+    return new JsonLines(lines());
   }
   const page = await read(list.before, list.limit + 1);
   const more = page.length > list.limit;
   const items = more ? page.slice(0, list.limit) : page;
-  return {
-    status: 200,
-    body: { [key]: items.map(describe), nextCursor: more ? Buffer.from((items.at(-1) as T).seq).toString('base64url') : null },
-  };
+  const nextCursor = more ? Buffer.from((items.at(-1) as T).seq).toString('base64url') : null;
+  return { [key]: items.map(describe), nextCursor } as { [P in K]: V[] } & { nextCursor: string | null };
 }
+
+/** The list parameters, for the OpenAPI document (parseListQuery checks them, with its own messages). */
+export const listQuerySchema = z.object({
+  limit: z.string().optional().describe('page size, 1 to 1000 (default 100)'),
+  cursor: z.string().optional().describe('the nextCursor of the previous page'),
+  since: z.string().optional().describe('an ISO 8601 time, or a duration such as "24h" meaning that long ago'),
+  until: z.string().optional().describe('an ISO 8601 time, or a duration'),
+  format: z.enum(['json', 'jsonl']).optional().describe('jsonl: every match as JSON lines (application/jsonl)'),
+});

@@ -132,7 +132,7 @@ function responseError(status: number, problem: Problem, c: AdminConnection): Cl
     return new CliError(`${c.adminUrl.value} answered, but it is not the Portcullis admin API: is it the data-plane port? ` +
       `The admin API listens on admin.port (default 8444); change ${c.adminUrl.source}${dataPlaneHint}`);
   }
-  if (status === 403) return new CliError(`the admin token from ${c.token.source} may not do this (${problem.title ?? 'Forbidden'}): use a token with a role that may`);
+  if (status === 403) return new CliError(`the admin token from ${c.token.source} may not do this (${problem.detail ?? problem.title ?? 'Forbidden'}): use a token with a role that may`);
   if (problem.errors?.length) {
     return new CliError(`the gateway refused these values:${problem.errors.map((e) => `\n  ${flagForField(e.field)}: ${e.detail}`).join('')}`);
   }

@@ -1,24 +1,24 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { client, print, withCommon } from './common.js';
+import type { AuditEvent, RotateKeyringResponse, VerifyAuditResponse } from '../admin/api-types.js';
 import type { Common } from './common.js';
 import { durationFlag, positiveInteger } from './flags.js';
 import { table, when } from './output.js';
 
-type AuditEvent = { seq: string; at: string; actor: string; action: string; target: string | null; detail: Record<string, unknown> };
 
 export function registerAuditCommands(program: Command): void {
   const keyring = program.command('keyring').description('encryption keys for secrets at rest');
   withCommon(keyring.command('rotate').description('start a new data key and re-wrap all data keys under the current master key')).action(
     async (o: Common) => {
-      const r = await client(o)<{ dataKeyId: string; masterKeyId: string; rewrapped: number }>('POST', '/keyring/rotate');
+      const r = await client(o)<RotateKeyringResponse>('POST', '/keyring/rotate');
       print(o, r, () => `new data key ${r.dataKeyId}; ${r.rewrapped} data key(s) re-wrapped under master key ${r.masterKeyId}`);
     },
   );
 
   const audit = program.command('audit').description('the tamper-evident audit log');
   withCommon(audit.command('verify').description('recompute the hash chain; exits 3 if a record was altered or removed')).action(async (o: Common) => {
-    const r = await client(o)<{ ok: boolean; records: number; head?: string | null; brokenAt?: string; message?: string }>('GET', '/audit/verify');
+    const r = await client(o)<VerifyAuditResponse>('GET', '/audit/verify');
     print(o, r, () => (r.ok ? `audit log intact: ${r.records} records, head ${r.head ?? '-'} (sealed)` : `AUDIT LOG BROKEN: ${r.message ?? `at record ${r.brokenAt}`}`));
     if (!r.ok) throw new CliError('', 'audit_broken');
   });
@@ -37,7 +37,7 @@ export function registerAuditCommands(program: Command): void {
     // The API names a family as `key.*`; `key.` is accepted here as the same.
     if (o.action) query.set('action', o.action.endsWith('.') ? `${o.action}*` : o.action);
     query.set('limit', String(o.limit));
-    const page = await client(o)<{ events: AuditEvent[]; nextCursor?: string | null }>('GET', `/audit?${query.toString()}`);
+    const page = await client(o)<{ events: AuditEvent[]; nextCursor: string | null }>('GET', `/audit?${query.toString()}`);
     // The API pages newest first; a terminal reads a log oldest first.
     const reply = { ...page, events: [...page.events].reverse() };
     print(o, reply, () =>

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { client, print, withCommon } from './common.js';
+import type { Consumer, CreateConsumerRequest, ListConsumersResponse } from '../admin/api-types.js';
 import type { Common } from './common.js';
 import { details, status, table, when } from './output.js';
 
-export type Consumer = { id: string; name: string; status: string; createdAt: string; disabledAt: string | null };
 
 const path = (id: string, action = '') => `/consumers/${encodeURIComponent(id)}${action}`;
 
@@ -11,12 +11,12 @@ export function registerConsumerCommands(program: Command): void {
   const consumers = program.command('consumers').description('manage the applications that call your API');
   withCommon(consumers.command('create').description('create a consumer').requiredOption('--name <name>', 'a unique name')).action(
     async (o: Common & { name: string }) => {
-      const c = await client(o)<Consumer>('POST', '/consumers', { name: o.name });
+      const c = await client(o)<Consumer>('POST', '/consumers', { name: o.name } satisfies CreateConsumerRequest);
       print(o, c, () => `created consumer ${c.id} (${c.name})`);
     },
   );
   withCommon(consumers.command('list').description('list consumers')).action(async (o: Common) => {
-    const reply = await client(o)<{ consumers: Consumer[] }>('GET', '/consumers');
+    const reply = await client(o)<ListConsumersResponse>('GET', '/consumers');
     print(o, reply, () =>
       reply.consumers.length === 0
         ? 'no consumers'

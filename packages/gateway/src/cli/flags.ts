@@ -55,6 +55,8 @@ const FIELD_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^expiresIn$/, '--expires-in'],
   [/^grace$/, '--grace'],
   [/^name$/, '--name'],
+  [/^role$/, '--role'],
+  [/^consumers(\[\d+\])?$/, '--consumer'],
 ];
 
 /** The admin API names body fields; the command line speaks of flags. */

@@ -1,6 +1,7 @@
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import { CREDENTIAL_PREFIXES, parseCredential } from '@portcullis/protocol';
+import type { CreateKeyRequest, CreateKeyResponse, Key as ApiKey, ListKeysResponse, RotateKeyRequest, RotateKeyResponse } from '../admin/api-types.js';
 import type { AdminCall } from './admin-client.js';
 import { CliError } from './cli-error.js';
 import { client, print, withCommon } from './common.js';
@@ -8,23 +9,8 @@ import type { Common } from './common.js';
 import { commaList, durationFlag, ipItem, scopeItem } from './flags.js';
 import { details, paint, status, table, when } from './output.js';
 
-export type Key = {
-  id: string;
-  key?: string;
-  consumerId: string;
-  scopes: string[];
-  allowedIps: string[];
-  allowedOrigins: string[];
-  status: string;
-  createdAt: string;
-  expiresAt: string;
-  revokedAt: string | null;
-  rotatedTo: string | null;
-  lastUsedAt: string | null;
-  rotationDue: boolean;
-  graceEndsAt?: string;
-  replaces?: string;
-};
+/** A key as the admin API shows it; `key` (and after a rotation `replaces`, `graceEndsAt`) only when just issued. */
+export type Key = ApiKey & Partial<Pick<RotateKeyResponse, 'key' | 'replaces' | 'graceEndsAt'>>;
 
 const KEY_OR_ID = 'key id, or the key itself (looked up by its hash, never shown); "-" reads the key from stdin';
 
@@ -89,13 +75,14 @@ export function registerKeyCommands(program: Command): void {
       .option('--allow-origin <hosts>', 'only accept calls whose Origin is one of these hosts or *.domain (repeatable, or comma-separated)', commaList(), [])
       .option('--expires-in <duration>', 'lifetime such as 30d, 2w or 1h30m; at most the gateway\'s keys.maxAge (default: keys.maxAge)', durationFlag('30d')),
   ).action(async (o: Common & { consumer: string; scope: string[]; allowIp: string[]; allowOrigin: string[]; expiresIn?: string }) => {
-    const k = await client(o)<Key>('POST', '/keys', {
+    const request: CreateKeyRequest = {
       consumerId: o.consumer,
       scopes: o.scope,
       allowedIps: o.allowIp,
       allowedOrigins: o.allowOrigin,
       ...(o.expiresIn ? { expiresIn: o.expiresIn } : {}),
-    });
+    };
+    const k = await client(o)<CreateKeyResponse>('POST', '/keys', request);
     print(o, k, () => shownOnce(k));
   });
   withCommon(
@@ -105,7 +92,7 @@ export function registerKeyCommands(program: Command): void {
       .argument('<id>', 'the id of the key to replace')
       .option('--grace <duration>', 'how long the old key keeps working, such as 24h, 1h30m, or 0s to cut over at once', durationFlag('24h', { allowZero: true }), '24h'),
   ).action(async (id: string, o: Common & { grace: string }) => {
-    const k = await client(o)<Key>('POST', `/keys/${encodeURIComponent(id)}/rotate`, { grace: o.grace });
+    const k = await client(o)<RotateKeyResponse>('POST', `/keys/${encodeURIComponent(id)}/rotate`, { grace: o.grace } satisfies RotateKeyRequest);
     print(o, k, () => `${shownOnce(k)}\nThe old key ${id} works until ${when(k.graceEndsAt)}.`);
   });
   withCommon(keys.command('revoke').description('revoke a key, effective immediately').argument('<id-or-key>', KEY_OR_ID)).action(async (given: string, o: Common) => {
@@ -123,7 +110,7 @@ export function registerKeyCommands(program: Command): void {
   withCommon(keys.command('list').description('list keys; keys due for rotation are flagged').option('--consumer <id>', 'only this consumer')).action(
     async (o: Common & { consumer?: string }) => {
       const query = o.consumer ? `?consumer=${encodeURIComponent(o.consumer)}` : '';
-      const reply = await client(o)<{ keys: Key[] }>('GET', `/keys${query}`);
+      const reply = await client(o)<ListKeysResponse>('GET', `/keys${query}`);
       print(o, reply, () =>
         reply.keys.length === 0
           ? 'no keys'

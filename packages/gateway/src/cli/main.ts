@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdminTokenCommands } from './admin-token-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { CliError, exitCodeFor } from './cli-error.js';
 import { registerCompletionCommand } from './completion.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerOAuthCommands(program);
   registerSigningCommands(program);
   registerAuditCommands(program);
+  registerAdminTokenCommands(program);
   registerScanCommand(program);
   registerIncidentCommand(program);
   registerCheckCommand(program);

@@ -3,22 +3,22 @@ import type { Command } from 'commander';
 import { createAdminClient } from './admin-client.js';
 import { CliError } from './cli-error.js';
 import { print, withCommon } from './common.js';
+import type {
+  CreateClientResponse,
+  ListClientsResponse,
+  ListSigningKeysResponse,
+  RotateClientSecretRequest,
+  RotateClientSecretResponse,
+  RotateSigningKeysRequest,
+  RotateSigningKeysResponse,
+} from '../admin/api-types.js';
 import type { Common } from './common.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-type Client = {
-  client_id: string;
-  client_secret?: string;
-  consumerId: string;
-  tokenEndpointAuthMethod: string;
-  scopes: string[];
-  status: string;
-  createdAt: string;
-  previousSecretValidUntil?: string;
-};
-
-type SigningKey = { kid: string; alg: string; signsFrom: string; status: string };
+/** A client as the admin API shows it; its secret only when just issued or rotated. */
+type Client = CreateClientResponse & Partial<Pick<RotateClientSecretResponse, 'previousSecretValidUntil'>>;
+type SigningKey = ListSigningKeysResponse['keys'][number];
 
 const keyLine = (k: SigningKey) => `${k.kid}  ${k.alg}  [${k.status}]  signs from ${k.signsFrom}`;
 
@@ -74,7 +74,7 @@ export function registerOAuthCommands(program: Command): void {
   withCommon(clients.command('list').description('list OAuth clients').option('--consumer <id>', 'only this consumer')).action(
     async (o: Common & { consumer?: string }) => {
       const query = o.consumer ? `?consumer=${encodeURIComponent(o.consumer)}` : '';
-      const { clients: list } = await createAdminClient(o)<{ clients: Client[] }>('GET', `/clients${query}`);
+      const { clients: list } = await createAdminClient(o)<ListClientsResponse>('GET', `/clients${query}`);
       print(o, list, () => list.map(clientLine).join('\n') || 'no clients');
     },
   );
@@ -83,9 +83,9 @@ export function registerOAuthCommands(program: Command): void {
       .command('rotate-secret')
       .description('issue a new client secret; the old one keeps working until the grace period ends')
       .argument('<id>')
-      .option('--grace <duration>', 'how long the old secret keeps working', '24h'),
+      .option('--grace <duration>', 'how long the old secret keeps working (0s: cut over at once, for a leaked secret)', '24h'),
   ).action(async (id: string, o: Common & { grace: string }) => {
-    const c = await createAdminClient(o)<Client>('POST', `/clients/${encodeURIComponent(id)}/rotate-secret`, { grace: o.grace });
+    const c = await createAdminClient(o)<RotateClientSecretResponse>('POST', `/clients/${encodeURIComponent(id)}/rotate-secret`, { grace: o.grace } satisfies RotateClientSecretRequest);
     print(o, c, () => `${shownOnce(c)}\nThe old secret works until ${c.previousSecretValidUntil}.`);
   });
   withCommon(clients.command('revoke').description('revoke a client: its secret and every token it holds stop working').argument('<id>')).action(
@@ -97,7 +97,7 @@ export function registerOAuthCommands(program: Command): void {
 
   const signingKeys = program.command('signing-keys').description('the keys access tokens are signed with (published at /.well-known/jwks.json)');
   withCommon(signingKeys.command('list').description('list the published signing keys')).action(async (o: Common) => {
-    const { keys } = await createAdminClient(o)<{ keys: SigningKey[] }>('GET', '/signing-keys');
+    const { keys } = await createAdminClient(o)<ListSigningKeysResponse>('GET', '/signing-keys');
     print(o, keys, () => keys.map(keyLine).join('\n'));
   });
   withCommon(
@@ -106,7 +106,7 @@ export function registerOAuthCommands(program: Command): void {
       .description('publish the next signing key now; it signs after the lead time, and the old key stays published until its tokens expired')
       .option('--lead <duration>', 'how long the next key is published before it signs', '15m'),
   ).action(async (o: Common & { lead: string }) => {
-    const r = await createAdminClient(o)<{ kid: string; signsFrom: string; keys: SigningKey[] }>('POST', '/signing-keys/rotate', { lead: o.lead });
+    const r = await createAdminClient(o)<RotateSigningKeysResponse>('POST', '/signing-keys/rotate', { lead: o.lead } satisfies RotateSigningKeysRequest);
     print(o, r, () => `published ${r.kid}; it signs from ${r.signsFrom}\n${r.keys.map(keyLine).join('\n')}`);
   });
 }

@@ -52,8 +52,29 @@ export function validateConfig(input: unknown, source: string, baseDir: string, 
   // Connection strings with passwords may only come from the environment (CONTRACT §2).
   if (env.PORTCULLIS_DATABASE_URL) config.database = { url: env.PORTCULLIS_DATABASE_URL };
   if (env.PORTCULLIS_REDIS_URL) config.redis = { ...REDIS_DEFAULTS, ...config.redis, url: env.PORTCULLIS_REDIS_URL };
+  problems.push(...workerProblems(config));
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze({ ...config, source, warnings: configWarnings(config) });
+}
+
+/**
+ * Several worker processes need state they can all reach: the embedded store is a file one process
+ * owns, and limits, brute-force counters and nonces kept in process would be per worker (docs/configuration.md).
+ */
+function workerProblems(config: ParsedConfig): string[] {
+  if (config.workers === 1) return [];
+  const problems: string[] = [];
+  if (!config.database) {
+    problems.push(
+      `workers: ${config.workers} needs the PostgreSQL store: the embedded store belongs to one process. Set database.url (or PORTCULLIS_DATABASE_URL), or set workers: 1`,
+    );
+  }
+  if (!config.redis) {
+    problems.push(
+      `workers: ${config.workers} needs Redis so that rate limits, brute-force counters and signature nonces are shared by every worker. Set redis.url (or PORTCULLIS_REDIS_URL), or set workers: 1`,
+    );
+  }
+  return problems;
 }
 
 function checkReadable(path: string, key: string, problems: string[]): void {

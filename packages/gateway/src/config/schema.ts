@@ -4,7 +4,7 @@ import { parseRouteMatch } from './route-match.js';
 import { checkIpRange, isWholeFamily } from '../http/ip-ranges.js';
 import { durationSchema, ipRangeSchema, scopeSchema } from './syntax.js';
 import { accessRecordsSchema, alertsSchema, telemetrySchema } from './operations-schema.js';
-import { ssoSchema } from './sso-schema.js';
+import { consoleSchema } from './console-schema.js';
 
 /**
  * The configuration schema (CONTRACT §2). Every default lives here, in one place; docs/configuration.md
@@ -151,6 +151,8 @@ export const configSchema = z
       })
       .prefault({}),
     drainTimeout: duration('10s').default(10_000),
+    /** Processes serving the one data-plane port (node:cluster); `auto`: one per CPU (docs/configuration.md). */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
     /** The authorization server (docs/oauth.md, CONTRACT §4). */
     oauth: z
       .strictObject({
@@ -173,8 +175,7 @@ export const configSchema = z
     accessRecords: accessRecordsSchema,
     alerts: alertsSchema,
     telemetry: telemetrySchema,
-    /** The web console on the admin listener; `sso` is its single sign-on (docs/sso.md). */
-    console: z.strictObject({ sso: ssoSchema.optional() }).prefault({}),
+    console: consoleSchema,
     services: z.array(serviceSchema).default([]),
   })
   .superRefine((config, ctx) => {

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './syntax.js';
+import { ROLES as CONSOLE_ROLES } from '../lib/roles.js';
 
 /**
  * Single sign-on for the console (docs/sso.md): SAML 2.0 and OpenID Connect, each mapping the IdP's
@@ -9,9 +10,6 @@ import { durationSchema } from './syntax.js';
  * Secrets never sit in this file: the OIDC client secret comes from the environment or a file.
  */
 
-/** The console's roles, highest first (docs/rbac.md). */
-export const CONSOLE_ROLES = ['owner', 'admin', 'developer', 'auditor'] as const;
-export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 
 const httpsUrl = (example: string) =>
   z.string().refine((text) => {

@@ -2,6 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomBase62 } from '@portcullis/protocol';
 import type { Clock } from '../state/clock.js';
 import type { Database } from '../store/sql.js';
+import { appendAudit } from '../observe/audit.js';
+import type { Actor } from './deps.js';
 import {
   findCodeForUpdate,
   findFamilyOfRefreshToken,
@@ -69,12 +71,16 @@ export async function finishAuthorization(
   deps: FlowDeps,
   requestId: string,
   subject: string | undefined,
+  actor: Actor = 'system',
 ): Promise<{ redirectUri: string; state: string | undefined; code?: string } | undefined> {
   const now = deps.clock();
   return deps.db.transaction(async (tx) => {
     const request = await takeAuthorizationRequest(tx, requestId, new Date(now));
     if (!request) return undefined;
     const back = { redirectUri: request.redirectUri, state: request.state };
+    // The verdict is audited with the login page's actor, in the same transaction (the code itself never is).
+    const detail = { clientId: request.clientId, scopes: request.scopes, ...(subject === undefined ? {} : { subject }) };
+    await appendAudit(tx, { actor, action: subject === undefined ? 'authorization.deny' : 'authorization.approve', target: requestId, detail }, new Date(now));
     if (subject === undefined) return back;
     const familyId = `fam_${randomBase62(20)}`;
     await insertTokenFamily(tx, { id: familyId, clientId: request.clientId, subject, scopes: request.scopes, createdAt: new Date(now) });

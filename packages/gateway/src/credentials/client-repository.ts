@@ -42,8 +42,8 @@ export interface NewOAuthClient {
 
 export async function insertClient(sql: Sql, c: NewOAuthClient): Promise<OAuthClient> {
   const [row] = await sql.query(
-    `INSERT INTO oauth_clients (id, consumer_id, auth_method, secret_hash, public_jwk, scopes, allowed_ips, allowed_origins, redirect_uris, dpop_bound, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+    `INSERT INTO oauth_clients (id, consumer_id, auth_method, secret_hash, public_jwk, scopes, allowed_ips, allowed_origins, redirect_uris, dpop_bound, created_at, secret_created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $4::bytea IS NULL THEN NULL ELSE $11::timestamptz END) RETURNING *`,
     [c.id, c.consumerId, c.authMethod, c.secretHash, c.publicJwk ? JSON.stringify(c.publicJwk) : null, c.scopes, c.allowedIps, c.allowedOrigins, c.redirectUris, c.dpopBound, c.createdAt],
   );
   return toClient(row as Row);
@@ -77,14 +77,29 @@ export async function listClients(sql: Sql, consumerId?: string): Promise<OAuthC
   return rows.map(toClient);
 }
 
-/** The new secret replaces the current one, which stays valid until `graceEnd`. */
-export async function replaceClientSecret(sql: Sql, id: string, secretHash: Buffer, graceEnd: Date): Promise<void> {
+/** The new secret (issued `now`) replaces the current one, which stays valid until `graceEnd`. */
+export async function replaceClientSecret(sql: Sql, id: string, secretHash: Buffer, graceEnd: Date, now: Date): Promise<void> {
   await sql.query(
-    'UPDATE oauth_clients SET previous_secret_hash = secret_hash, previous_secret_expires_at = $3, secret_hash = $2 WHERE id = $1',
-    [id, secretHash, graceEnd],
+    'UPDATE oauth_clients SET previous_secret_hash = secret_hash, previous_secret_expires_at = $3, secret_hash = $2, secret_created_at = $4 WHERE id = $1',
+    [id, secretHash, graceEnd, now],
   );
+}
+
+/** When the current secret of each working client_secret client was issued (for the secret-age metric). */
+export async function selectClientSecretTimes(sql: Sql): Promise<Date[]> {
+  const rows = await sql.query<{ at: Date }>('SELECT secret_created_at AS at FROM oauth_clients WHERE revoked_at IS NULL AND secret_hash IS NOT NULL');
+  return rows.map((r) => r.at);
 }
 
 export async function markClientRevoked(sql: Sql, id: string, at: Date): Promise<void> {
   await sql.query('UPDATE oauth_clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, at]);
+}
+
+/** The client whose current secret, or previous one still in its grace period, has this hash. */
+export async function findClientBySecretHash(sql: Sql, hash: Buffer, now: Date): Promise<{ id: string; consumerId: string; revoked: boolean } | undefined> {
+  const [row] = await sql.query<{ id: string; consumer_id: string; revoked_at: Date | null }>(
+    'SELECT id, consumer_id, revoked_at FROM oauth_clients WHERE secret_hash = $1 OR (previous_secret_hash = $1 AND previous_secret_expires_at > $2) LIMIT 1',
+    [hash, now],
+  );
+  return row ? { id: row.id, consumerId: row.consumer_id, revoked: row.revoked_at !== null } : undefined;
 }

@@ -9,6 +9,7 @@ import { findClient, insertClient, listClients as selectClients, markClientRevok
 import type { KeyOptions } from './issue-key.js';
 import { findConsumer } from './repository.js';
 import { hashSecret } from './secret-hash.js';
+import type { Sql } from '../store/sql.js';
 
 /**
  * Algorithms a private_key_jwt client may sign its assertions with: asymmetric only, so the gateway
@@ -50,27 +51,48 @@ async function checkPublicJwk(jwk: JWK): Promise<JWK> {
   return Object.fromEntries(Object.entries({ kty, crv, x, y, n, e, alg, kid }).filter(([, v]) => v !== undefined)) as JWK;
 }
 
+/** What a client may do and from where: everything but its id and secret (a reissued client keeps these). */
+export type ClientTerms = Pick<OAuthClient, 'scopes' | 'allowedIps' | 'allowedOrigins' | 'redirectUris' | 'dpopBound' | 'publicJwk'>;
+
+/** Inserts a client on these terms with a new id and, unless it authenticates with a public key, a new secret. The caller audits. */
+export async function insertNewClient(tx: Sql, consumerId: string, terms: ClientTerms, now: Date): Promise<IssuedClient> {
+  const secret = terms.publicJwk ? undefined : generateCredential('clientSecret').value;
+  const client = await insertClient(tx, {
+    id: `cli_${randomBase62(12)}`,
+    consumerId,
+    authMethod: terms.publicJwk ? 'private_key_jwt' : 'client_secret',
+    secretHash: secret ? hashSecret(secret) : null,
+    publicJwk: terms.publicJwk,
+    scopes: terms.scopes,
+    allowedIps: terms.allowedIps,
+    allowedOrigins: terms.allowedOrigins,
+    redirectUris: terms.redirectUris,
+    dpopBound: terms.dpopBound,
+    createdAt: now,
+  });
+  return { client, secret };
+}
+
 export async function createClient(deps: CredentialDeps, actor: Actor, consumerId: string, options: ClientOptions): Promise<IssuedClient> {
   const now = new Date(deps.clock());
   const jwk = options.jwk ? await checkPublicJwk(options.jwk) : undefined;
-  const secret = jwk ? undefined : generateCredential('clientSecret').value;
   return deps.db.transaction(async (tx) => {
     const consumer = await findConsumer(tx, consumerId);
     if (!consumer) throw new CredentialError('consumer_not_found', `no consumer with id ${consumerId}`);
     if (consumer.disabledAt) throw new CredentialError('consumer_disabled', `consumer ${consumerId} is disabled`);
-    const client = await insertClient(tx, {
-      id: `cli_${randomBase62(12)}`,
+    const { client, secret } = await insertNewClient(
+      tx,
       consumerId,
-      authMethod: jwk ? 'private_key_jwt' : 'client_secret',
-      secretHash: secret ? hashSecret(secret) : null,
-      publicJwk: jwk ?? null,
-      scopes: [...new Set(options.scopes)].sort(),
-      allowedIps: options.allowedIps,
-      allowedOrigins: options.allowedOrigins.map((o) => o.toLowerCase()),
-      redirectUris: options.redirectUris ?? [],
-      dpopBound: options.requireDpop ?? false,
-      createdAt: now,
-    });
+      {
+        publicJwk: jwk ?? null,
+        scopes: [...new Set(options.scopes)].sort(),
+        allowedIps: options.allowedIps,
+        allowedOrigins: options.allowedOrigins.map((o) => o.toLowerCase()),
+        redirectUris: options.redirectUris ?? [],
+        dpopBound: options.requireDpop ?? false,
+      },
+      now,
+    );
     await appendAudit(tx, { actor, action: 'client.create', target: client.id, detail: { consumerId, scopes: client.scopes, authMethod: client.authMethod } }, now);
     return { client, secret };
   });
@@ -96,7 +118,7 @@ export async function rotateClientSecret(deps: CredentialDeps, actor: Actor, id:
     if (!existing) throw new CredentialError('client_not_found', `no client with id ${id}`);
     if (existing.revokedAt) throw new CredentialError('client_not_active', `client ${id} is revoked`);
     if (existing.authMethod !== 'client_secret') throw new CredentialError('client_not_active', `client ${id} authenticates with private_key_jwt; it has no secret`);
-    await replaceClientSecret(tx, id, hashSecret(secret), graceEndsAt);
+    await replaceClientSecret(tx, id, hashSecret(secret), graceEndsAt, now);
     await appendAudit(tx, { actor, action: 'client.rotate-secret', target: id, detail: { graceEndsAt: graceEndsAt.toISOString() } }, now);
     await publish({ kind: 'oauth-client', id });
     return { ...existing, previousSecretExpiresAt: graceEndsAt };

@@ -2,6 +2,9 @@ import { parseCredential } from '@portcullis/protocol';
 import { appendAudit } from '../observe/audit.js';
 import type { Actor, CredentialDeps } from './deps.js';
 import { CredentialError } from './errors.js';
+import { insertNewClient, revokeClient } from './clients.js';
+import type { IssuedClient } from './clients.js';
+import { findClientBySecretHash, listClients, markClientRevoked } from './client-repository.js';
 import { insertNewKey } from './issue-key.js';
 import type { IssuedKey } from './issue-key.js';
 import { keyStatus } from './model.js';
@@ -14,14 +17,21 @@ export interface IncidentResult {
   readonly revoked: readonly string[];
   /** With `reissue`: one replacement per key that was still working, on the same terms. */
   readonly reissued: readonly (IssuedKey & { readonly replaces: string })[];
+  /** OAuth clients revoked: their secrets and every token they hold stop working. */
+  readonly revokedClients: readonly string[];
+  /** With `reissue`: one replacement per client_secret client, with a new secret, on the same terms. */
+  readonly reissuedClients: readonly (IssuedClient & { readonly secret: string; readonly replaces: string })[];
 }
 
 /**
- * Incident response for one consumer: every key that is not revoked yet is revoked, in one transaction
- * with the audit record and one change event that drops all of the consumer's cached keys at every
- * instance (the event travels with the transaction). With `reissue`, each key that was still working gets a successor with the same scopes,
- * allow-lists and lifetime, in the same transaction. (OAuth client secrets and tokens join this once the
- * authorization server exists.)
+ * Incident response for one consumer, in one transaction with its audit record: every key that is not
+ * revoked yet is revoked, and so is every OAuth client, which refuses its secrets, its refresh tokens
+ * and every access token it was issued (the token verifier refuses the tokens of a revoked client). One
+ * change event for the consumer, sent with the commit, drops its cached keys and clients at every instance.
+ * With `reissue`, each key that was still working and each client that authenticated with a secret gets
+ * a successor on the same terms (scopes, allow-lists, lifetime; redirect URIs and DPoP binding for
+ * clients), in the same transaction. A private_key_jwt client is not reissued: the consumer registers a
+ * new key pair, since the old private key may be what leaked.
  */
 export async function revokeConsumerCredentials(deps: CredentialDeps, actor: Actor, consumerId: string, options: { reissue: boolean }): Promise<IncidentResult> {
   const now = new Date(deps.clock());
@@ -40,31 +50,59 @@ export async function revokeConsumerCredentials(deps: CredentialDeps, actor: Act
         reissued.push({ ...issued, replaces: key.id });
       }
     }
+    const clients = (await listClients(tx, consumerId)).filter((c) => !c.revokedAt);
+    const reissuedClients: (IssuedClient & { secret: string; replaces: string })[] = [];
+    for (const client of clients) {
+      await markClientRevoked(tx, client.id, now);
+      if (options.reissue && client.authMethod === 'client_secret') {
+        const issued = await insertNewClient(tx, consumerId, client, now);
+        reissuedClients.push({ ...issued, secret: issued.secret as string, replaces: client.id });
+      }
+    }
     await appendAudit(
       tx,
-      { actor, action: 'consumer.incident', target: consumerId, detail: { revoked: keys.map((k) => k.id), reissued: reissued.map((r) => ({ id: r.key.id, replaces: r.replaces })) } },
+      {
+        actor,
+        action: 'consumer.incident',
+        target: consumerId,
+        detail: {
+          revoked: keys.map((k) => k.id),
+          reissued: reissued.map((r) => ({ id: r.key.id, replaces: r.replaces })),
+          revokedClients: clients.map((c) => c.id),
+          reissuedClients: reissuedClients.map((r) => ({ id: r.client.id, replaces: r.replaces })),
+        },
+      },
       now,
     );
     await publish({ kind: 'consumer', id: consumerId });
-    return { consumerId, revoked: keys.map((k) => k.id), reissued };
+    for (const client of clients) await publish({ kind: 'oauth-client', id: client.id });
+    return { consumerId, revoked: keys.map((k) => k.id), reissued, revokedClients: clients.map((c) => c.id), reissuedClients };
   });
 }
 
 export type LeakOutcome =
   | { readonly found: false }
-  | { readonly found: true; readonly keyId: string; readonly consumerId: string; readonly revokedNow: boolean };
+  | { readonly found: true; readonly kind: 'api-key' | 'oauth-client'; readonly id: string; readonly consumerId: string; readonly revokedNow: boolean };
 
 /**
  * A credential reported as found in public: when it is one of our API keys (shape, checksum, id and
- * the hash of the whole value all match), it is revoked at once. A guessed id with a wrong secret matches
- * nothing, so a report cannot revoke someone else's key.
+ * the hash of the whole value all match), it is revoked at once; when it is an OAuth client secret
+ * (current, or previous and still in its grace period), the client is revoked with its tokens. A
+ * guessed id with a wrong secret matches nothing, so a report cannot revoke someone else's credential.
  */
-export async function revokeLeakedKey(deps: CredentialDeps, actor: Actor, token: string): Promise<LeakOutcome> {
+export async function revokeLeakedCredential(deps: CredentialDeps, actor: Actor, token: string): Promise<LeakOutcome> {
   const parsed = parseCredential(token);
-  if (!parsed.ok || parsed.credential.kind !== 'apiKey') return { found: false };
+  if (!parsed.ok) return { found: false };
+  if (parsed.credential.kind === 'clientSecret') {
+    const client = await findClientBySecretHash(deps.db, hashSecret(token), new Date(deps.clock()));
+    if (!client) return { found: false };
+    if (!client.revoked) await revokeClient(deps, actor, client.id);
+    return { found: true, kind: 'oauth-client', id: client.id, consumerId: client.consumerId, revokedNow: !client.revoked };
+  }
+  if (parsed.credential.kind !== 'apiKey') return { found: false };
   const stored = await findKeyForVerification(deps.db, parsed.credential.id);
   if (!stored || !hashesEqual(hashSecret(token), stored.secretHash)) return { found: false };
   const revokedNow = !stored.revokedAt;
   if (revokedNow) await revokeApiKey(deps, actor, stored.id);
-  return { found: true, keyId: stored.id, consumerId: stored.consumerId, revokedNow };
+  return { found: true, kind: 'api-key', id: stored.id, consumerId: stored.consumerId, revokedNow };
 }

@@ -74,7 +74,7 @@ export function describeConsumer(consumer: Consumer) {
   return {
     id: consumer.id,
     name: consumer.name,
-    status: consumer.disabledAt ? 'disabled' : 'active',
+    status: consumer.disabledAt ? ('disabled' as const) : ('active' as const),
     createdAt: consumer.createdAt.toISOString(),
     disabledAt: consumer.disabledAt?.toISOString() ?? null,
   };

@@ -163,3 +163,33 @@ export async function findSigningKeyForVerification(sql: Sql, id: string): Promi
   );
   return row ? toSigningKey(row as Row) : undefined;
 }
+
+type KeyTimes = { id: string; consumerId: string; createdAt: Date; expiresAt: Date | null };
+const toKeyTimes = (r: { id: string; consumer_id: string; created_at: Date; expires_at: Date | null }): KeyTimes => ({ id: r.id, consumerId: r.consumer_id, createdAt: r.created_at, expiresAt: r.expires_at });
+
+/** Creation and expiry of every key not revoked (for the age gauges). */
+export async function selectUnrevokedKeyTimes(sql: Sql): Promise<KeyTimes[]> {
+  return (await sql.query<{ id: string; consumer_id: string; created_at: Date; expires_at: Date | null }>('SELECT id, consumer_id, created_at, expires_at FROM api_keys WHERE revoked_at IS NULL')).map(toKeyTimes);
+}
+
+/** Keys neither revoked nor rotated, created at or before `before` (for the age alerts). */
+export async function selectCurrentKeysCreatedBefore(sql: Sql, before: Date): Promise<KeyTimes[]> {
+  const rows = await sql.query<{ id: string; consumer_id: string; created_at: Date; expires_at: Date | null }>(
+    'SELECT id, consumer_id, created_at, expires_at FROM api_keys WHERE revoked_at IS NULL AND rotated_to IS NULL AND created_at <= $1',
+    [before.toISOString()],
+  );
+  return rows.map(toKeyTimes);
+}
+
+/**
+ * Records that a key was used from a network: whether the pair is new, and how many networks the key
+ * was known in before (the statement's count does not see its own insert).
+ */
+export async function insertKeyNetwork(sql: Sql, keyId: string, network: string, at: Date): Promise<{ inserted: boolean; knownBefore: number }> {
+  const [row] = await sql.query<{ inserted: number; known: number }>(
+    `WITH ins AS (INSERT INTO key_networks (key_id, network, first_seen) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM key_networks WHERE key_id = $1)::int AS known`,
+    [keyId, network, at.toISOString()],
+  );
+  return { inserted: row?.inserted === 1, knownBefore: row?.known ?? 0 };
+}

@@ -4,6 +4,8 @@ import type { Keyring } from '../crypto/keyring.js';
 import type { ChangeBus } from '../state/change-bus.js';
 import type { Clock } from '../state/clock.js';
 import type { Database, Sql } from '../store/sql.js';
+import { appendAudit } from '../observe/audit.js';
+import type { Actor } from './deps.js';
 import { hasSigningKey, insertSigningKey, listSigningKeys } from './oauth-repository.js';
 
 /** The algorithms access tokens are signed with, and the only ones the data plane accepts (RFC 8725 §3.1). */
@@ -143,13 +145,15 @@ export class SigningKeys {
 
   /**
    * Adds the next key, published now and signing from `now + lead`, so verifiers that cache the JWKS
-   * see it before the first token it signs. Every instance reloads through the change bus.
+   * see it before the first token it signs. Audited in the same transaction; every instance reloads
+   * through the change bus.
    */
-  async rotate(leadMs: number): Promise<{ kid: string; signsFrom: Date }> {
+  async rotate(leadMs: number, actor: Actor = 'system'): Promise<{ kid: string; signsFrom: Date }> {
     const now = this.options.clock();
     const signsFrom = new Date(now + leadMs);
     const kid = await this.options.bus.transaction(this.options.db, async (tx, publish) => {
       const created = await generate(this.options.algorithm, this.options.keyring, tx, signsFrom, new Date(now));
+      await appendAudit(tx, { actor, action: 'signing-key.rotate', target: created, detail: { signsFrom: signsFrom.toISOString() } }, new Date(now));
       await publish({ kind: 'signing-key', id: created });
       return created;
     });

@@ -59,6 +59,7 @@ export async function runDemo(options: DemoOptions) {
     'Portcullis demo is running.',
     `  gateway:  ${gateway.url}   (sample upstream behind it: ${upstream.url})`,
     `  admin:    ${gateway.adminUrl}`,
+    `  console:  ${gateway.console.setupUrl ? `${gateway.console.setupUrl}\n            (one-time owner setup link: set a password and enrol MFA)` : `${gateway.adminUrl}/console/`}`,
     `  CA file:  ${gateway.caFile ?? '(your own certificate)'}`,
     `  API key:  ${key}`,
     '            (demo consumer, scope companies:read; a new key each start, the previous one is revoked)',

@@ -62,6 +62,23 @@ export const KEYRING_ERROR_CODES = [
 export const CREDENTIAL_ERROR_CODES = ['consumer_not_found', 'key_not_found', 'consumer_disabled', 'name_taken', 'key_not_active', 'client_not_found', 'client_not_active', 'invalid_jwk'] as const;
 
 /** An admin API request refused before or during its operation; it carries its problem document. */
+/** Console sign-in and users (accounts/errors.ts). */
+export const ACCOUNT_ERROR_CODES = [
+  'invalid_login',
+  'login_throttled',
+  'invalid_code',
+  'setup_link_invalid',
+  'session_required',
+  'csrf_token_invalid',
+  'weak_password',
+  'invalid_username',
+  'malformed_request',
+  'user_not_found',
+  'username_taken',
+  'role_above_own',
+  'last_owner',
+] as const;
+
 export const ADMIN_ERROR_CODES = ['admin_refused'] as const;
 
 /** Failures of the command line itself (not of the gateway it talks to). */
@@ -93,11 +110,12 @@ export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 export type KeyringErrorCode = (typeof KEYRING_ERROR_CODES)[number];
 export type CredentialErrorCode = (typeof CREDENTIAL_ERROR_CODES)[number];
+export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 export type AdminErrorCode = (typeof ADMIN_ERROR_CODES)[number];
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 export type SsoErrorCode = (typeof SSO_ERROR_CODES)[number];
-export type ErrorCode = ConfigErrorCode | StoreErrorCode | KeyringErrorCode | CredentialErrorCode | AdminErrorCode | CliErrorCode | ServerErrorCode | SsoErrorCode;
+export type ErrorCode = ConfigErrorCode | StoreErrorCode | KeyringErrorCode | CredentialErrorCode | AccountErrorCode | AdminErrorCode | CliErrorCode | ServerErrorCode | SsoErrorCode;
 
 /** The one base class. Subclasses narrow `code` to their family and set `name`. */
 export class PortcullisError<C extends ErrorCode = ErrorCode> extends Error {

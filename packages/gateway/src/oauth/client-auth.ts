@@ -47,6 +47,12 @@ function presented(req: IncomingMessage, params: FormParams): ClientCredentials 
   return oauthError('invalid_client', 'Client authentication is required.');
 }
 
+/** The client id a request names, before it is authenticated (for reporting a refused token request). */
+export function presentedClientId(req: IncomingMessage, params: FormParams): string | null {
+  const credentials = presented(req, params);
+  return ('error' in credentials ? params.get('client_id') : credentials.clientId) ?? null;
+}
+
 /**
  * Authenticates the calling client, throttling failures per client id and per address. Every failure
  * is the same invalid_client (RFC 6749 §5.2); the reason goes to the debug log only.
@@ -57,13 +63,13 @@ export async function requireClient(ctx: OAuthContext, req: IncomingMessage, par
   const address = ctx.clientIp(req);
   const wait = await ctx.throttle.blockedFor(credentials.clientId, address);
   if (wait > 0) {
-    ctx.metrics.authFailures.inc({ reason: 'client-throttled' });
+    ctx.events.emit({ kind: 'auth_failed', reason: 'client-throttled', clientIp: address });
     return oauthError('invalid_client', 'Too many failed client authentications; retry later.', { status: 429, headers: { 'retry-after': String(wait) } });
   }
   const result = await authenticateClient({ db: ctx.db, clock: ctx.clock }, credentials, [ctx.issuer(), `${ctx.issuer()}/oauth/token`]);
   if (result.ok) return result.client;
   await ctx.throttle.failed(result.clientId, address);
-  ctx.metrics.authFailures.inc({ reason: `client-${result.reason}` });
+  ctx.events.emit({ kind: 'auth_failed', reason: `client-${result.reason}`, clientIp: address });
   ctx.logger.debug({ requestId, reason: result.reason, method: credentials.method }, 'client authentication refused');
   return oauthError('invalid_client', 'Client authentication failed.', credentials.method === 'client_secret_basic' ? { headers: { 'www-authenticate': 'Basic realm="oauth"' } } : {});
 }

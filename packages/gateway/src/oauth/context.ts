@@ -4,7 +4,7 @@ import type { SigningKeys } from '../credentials/signing-keys.js';
 import type { TokenDenyList } from '../credentials/token-deny-list.js';
 import type { TokenVerifier } from '../credentials/verify-token.js';
 import type { Logger } from '../observe/logger.js';
-import type { Metrics } from '../observe/metrics.js';
+import type { SecurityEvents } from '../observe/security-events.js';
 import type { Clock } from '../state/clock.js';
 import type { Database } from '../store/sql.js';
 import type { ClientAuthThrottle } from './throttle.js';
@@ -19,7 +19,8 @@ export interface OAuthContext {
   readonly throttle: ClientAuthThrottle;
   readonly dpop: DpopVerifier;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  /** Token issuance, refused token requests and client authentication failures are reported here. */
+  readonly events: SecurityEvents;
   /** The issuer (`iss`), e.g. https://api.example.com; known once the listener has its port. */
   readonly issuer: () => string;
   /** The `aud` of the tokens: the resource (RFC 9068 §3). */

@@ -6,7 +6,7 @@ import type { StoredOAuthClient } from '../credentials/client-model.js';
 import { SCOPE_TOKEN } from '../config/syntax.js';
 import { oauthError, sendOAuthError, sendOAuthJson } from '../http/oauth-errors.js';
 import type { OAuthError } from '../http/oauth-errors.js';
-import { requireClient } from './client-auth.js';
+import { presentedClientId, requireClient } from './client-auth.js';
 import type { OAuthContext } from './context.js';
 import { readForm } from './form.js';
 import type { FormParams } from './form.js';
@@ -58,12 +58,11 @@ async function clientCredentials(ctx: OAuthContext, client: StoredOAuthClient, p
     now: ctx.clock(),
     ...(jkt ? { jkt } : {}),
   });
-  ctx.metrics.tokensIssued.inc({ grant: 'client_credentials' });
   return { access_token: issued.accessToken, token_type: tokenType(jkt), expires_in: issued.expiresIn, scope: scopes.join(' ') };
 }
 
 /** An access token for an authorization (a token family) and its next refresh token, recorded together. */
-async function familyTokens(ctx: OAuthContext, family: TokenFamily, scopes: readonly string[], grant: string, jkt: string | undefined) {
+async function familyTokens(ctx: OAuthContext, family: TokenFamily, scopes: readonly string[], jkt: string | undefined) {
   const issued = await issueAccessToken(ctx.keys, {
     issuer: ctx.issuer(),
     audience: ctx.audience(),
@@ -75,7 +74,6 @@ async function familyTokens(ctx: OAuthContext, family: TokenFamily, scopes: read
     ...(jkt ? { jkt } : {}),
   });
   const refreshToken = await issueRefreshToken(ctx, family.id, issued);
-  ctx.metrics.tokensIssued.inc({ grant });
   return { access_token: issued.accessToken, token_type: tokenType(jkt), expires_in: issued.expiresIn, scope: scopes.join(' '), refresh_token: refreshToken };
 }
 
@@ -87,7 +85,7 @@ async function authorizationCode(ctx: OAuthContext, client: StoredOAuthClient, p
   if (code === undefined) return oauthError('invalid_request', 'code is required.');
   const family = await redeemCode(ctx, { code, clientId: client.id, redirectUri: params.get('redirect_uri'), codeVerifier: params.get('code_verifier') });
   if (!family) return BAD_GRANT;
-  return familyTokens(ctx, family, family.scopes, 'authorization_code', jkt);
+  return familyTokens(ctx, family, family.scopes, jkt);
 }
 
 /** RFC 6749 §6: each refresh token works once and is replaced (RFC 9700 §4.14.2); scopes may narrow. */
@@ -98,24 +96,30 @@ async function refreshToken(ctx: OAuthContext, client: StoredOAuthClient, params
   if (!family) return BAD_GRANT;
   const scopes = grantedScopes({ scopes: family.scopes }, params.get('scope'));
   if ('error' in scopes) return scopes;
-  return familyTokens(ctx, family, scopes, 'refresh_token', jkt);
+  return familyTokens(ctx, family, scopes, jkt);
 }
 
 /** POST /oauth/token (RFC 6749 §3.2, §4.1.3, §4.4, §6). */
 export async function handleToken(ctx: OAuthContext, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
   const params = await readForm(req);
-  if ('error' in params) return sendOAuthError(res, requestId, params);
+  /** Every refusal is a `token_issue_failed` event: counted, summarised in the audit log, watched by the anomaly rules. */
+  const refuse = (error: OAuthError, clientId: string | null) => {
+    ctx.events.emit({ kind: 'token_issue_failed', clientId, clientIp: ctx.clientIp(req), reason: error.error });
+    sendOAuthError(res, requestId, error);
+  };
+  if ('error' in params) return refuse(params, null);
   const grantType = params.get('grant_type');
-  if (grantType === undefined) return sendOAuthError(res, requestId, oauthError('invalid_request', 'grant_type is required.'));
+  if (grantType === undefined) return refuse(oauthError('invalid_request', 'grant_type is required.'), presentedClientId(req, params));
   const client = await requireClient(ctx, req, params, requestId);
-  if ('error' in client) return sendOAuthError(res, requestId, client);
+  if ('error' in client) return refuse(client, presentedClientId(req, params));
   const jkt = await dpopBinding(ctx, req, client);
-  if (typeof jkt === 'object') return sendOAuthError(res, requestId, jkt);
+  if (typeof jkt === 'object') return refuse(jkt, client.id);
   let answer;
   if (grantType === 'client_credentials') answer = await clientCredentials(ctx, client, params, jkt);
   else if (grantType === 'authorization_code' && ctx.loginUrl) answer = await authorizationCode(ctx, client, params, jkt);
   else if (grantType === 'refresh_token' && ctx.loginUrl) answer = await refreshToken(ctx, client, params, jkt);
   else answer = oauthError('unsupported_grant_type', `Supported: client_credentials${ctx.loginUrl ? ', authorization_code, refresh_token' : ''}.`);
-  if ('error' in answer) return sendOAuthError(res, requestId, answer);
+  if ('error' in answer) return refuse(answer, client.id);
+  ctx.events.emit({ kind: 'token_issued', clientId: client.id, consumerId: client.consumerId, grant: grantType });
   sendOAuthJson(res, requestId, 200, answer);
 }

@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../store/sql.js';
 import type { Clock } from '../state/clock.js';
-import { newAlert, recordAlert } from './alerts.js';
+import { recordAlert } from './alert-repository.js';
+import { newAlert } from './alerts.js';
 import type { Alert } from './alerts.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';

@@ -114,12 +114,13 @@ export function createAnomalyRules(config: AlertsConfig, raise: Raise, onNewNetw
     },
     onEvent(event, now) {
       if (event.kind === 'bruteforce_blocked') {
+        const subject = `${event.target}:${event.subject}`;
         raise({
           rule: 'brute-force',
           severity: 'high',
-          subject: event.subject ?? `ip:${event.clientIp}`,
-          message: `brute-force defence blocked ${event.subject ?? event.clientIp}`,
-          detail: { clientIp: event.clientIp, ...(event.until ? { until: event.until.toISOString() } : {}) },
+          subject,
+          message: `brute-force defence blocked ${subject} for ${event.blockSeconds}s after ${event.failures} failed authentications`,
+          detail: { clientIp: event.clientIp, failures: event.failures, blockSeconds: event.blockSeconds },
         });
       } else if (event.kind === 'token_issue_failed') {
         const subject = event.clientId ? `client:${event.clientId}` : `ip:${event.clientIp}`;

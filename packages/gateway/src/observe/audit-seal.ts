@@ -1,7 +1,7 @@
 import type { Keyring } from '../crypto/keyring.js';
 import type { Database, Sql } from '../store/sql.js';
-import { AUDIT_LOCK, GENESIS, auditHash, verifyAuditChain } from './audit.js';
-import type { AuditRow } from './audit.js';
+import { GENESIS, auditHash, hasAuditRecords, lockAuditLog, selectAuditHash, selectAuditHead, selectAuditRowsAfter, verifyAuditChain, writeAuditHead } from './audit.js';
+import type { AuditHead } from './audit.js';
 
 /**
  * The hash chain catches an edited or deleted record, but not a rewrite of the whole table with fresh,
@@ -11,32 +11,18 @@ import type { AuditRow } from './audit.js';
  */
 const SEAL_CONTEXT = 'audit-head';
 
-interface Head {
-  readonly seq: string;
-  readonly hash: Buffer;
-  readonly seal: string;
-}
-
 export type SealCheck =
-  | { readonly ok: true; readonly head: Head | undefined }
+  | { readonly ok: true; readonly head: AuditHead | undefined }
   | { readonly ok: false; readonly reason: 'seal-invalid' | 'rewritten' | 'truncated' | 'head-missing'; readonly brokenAt?: string };
 
 function sealText(seq: string, hash: Buffer): string {
   return `${seq}:${hash.toString('hex')}`;
 }
 
-async function readHead(sql: Sql): Promise<Head | undefined> {
-  const [row] = await sql.query<{ seq: string; hash: Buffer; seal: string }>('SELECT seq, hash, seal FROM audit_head');
-  return row;
-}
-
 /** The sealed head opens, names itself, and the record at its position still has its hash. */
 async function checkHead(sql: Sql, keyring: Keyring): Promise<SealCheck> {
-  const head = await readHead(sql);
-  if (!head) {
-    const [any] = await sql.query('SELECT 1 FROM audit_events LIMIT 1');
-    return any ? { ok: false, reason: 'head-missing' } : { ok: true, head: undefined };
-  }
+  const head = await selectAuditHead(sql);
+  if (!head) return (await hasAuditRecords(sql)) ? { ok: false, reason: 'head-missing' } : { ok: true, head: undefined };
   let opened: string;
   try {
     opened = (await keyring.decrypt(head.seal, SEAL_CONTEXT)).toString('utf8');
@@ -45,9 +31,9 @@ async function checkHead(sql: Sql, keyring: Keyring): Promise<SealCheck> {
   }
   if (opened !== sealText(head.seq, head.hash)) return { ok: false, reason: 'seal-invalid', brokenAt: head.seq };
   if (head.seq === '0') return head.hash.equals(GENESIS) ? { ok: true, head } : { ok: false, reason: 'seal-invalid', brokenAt: head.seq };
-  const [row] = await sql.query<{ hash: Buffer }>('SELECT hash FROM audit_events WHERE seq = $1', [head.seq]);
-  if (!row) return { ok: false, reason: 'truncated', brokenAt: head.seq };
-  if (!row.hash.equals(head.hash)) return { ok: false, reason: 'rewritten', brokenAt: head.seq };
+  const stored = await selectAuditHash(sql, head.seq);
+  if (!stored) return { ok: false, reason: 'truncated', brokenAt: head.seq };
+  if (!stored.equals(head.hash)) return { ok: false, reason: 'rewritten', brokenAt: head.seq };
   return { ok: true, head };
 }
 
@@ -62,7 +48,7 @@ async function checkHead(sql: Sql, keyring: Keyring): Promise<SealCheck> {
  */
 export async function sealAuditHead(db: Database, keyring: Keyring, options: { firstSeal?: boolean } = {}): Promise<SealCheck> {
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK.toString()]);
+    await lockAuditLog(tx);
     const check = await checkHead(tx, keyring);
     if (!check.ok && (check.reason !== 'head-missing' || !options.firstSeal)) return check;
     if (!check.ok) {
@@ -72,7 +58,7 @@ export async function sealAuditHead(db: Database, keyring: Keyring, options: { f
     }
     let prev = check.ok && check.head ? check.head.hash : GENESIS;
     let last = check.ok && check.head ? check.head.seq : '0';
-    const rows = await tx.query<AuditRow>('SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq', [last]);
+    const rows = await selectAuditRowsAfter(tx, last);
     for (const row of rows) {
       const expected = auditHash(prev, row.at, { actor: row.actor, action: row.action, ...(row.target === null ? {} : { target: row.target }) }, row.detail);
       if (!row.prev_hash.equals(prev) || !row.hash.equals(expected)) return { ok: false, reason: 'rewritten', brokenAt: row.seq };
@@ -82,11 +68,7 @@ export async function sealAuditHead(db: Database, keyring: Keyring, options: { f
     // An empty log is sealed too (at seq 0), so that from the first start on a missing head means tampering.
     if (rows.length === 0 && check.ok && check.head) return check;
     const seal = await keyring.encrypt(sealText(last, prev), SEAL_CONTEXT);
-    await tx.query(
-      `INSERT INTO audit_head (one, seq, hash, seal) VALUES (true, $1, $2, $3)
-       ON CONFLICT (one) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, seal = EXCLUDED.seal`,
-      [last, prev, seal],
-    );
+    await writeAuditHead(tx, { seq: last, hash: prev, seal });
     return { ok: true, head: { seq: last, hash: prev, seal } };
   });
 }

@@ -19,7 +19,7 @@ export const GENESIS: Buffer = Buffer.alloc(32);
  * editing or deleting a past record breaks every hash after it.
  */
 export async function appendAudit(tx: Sql, entry: AuditEntry, at: Date): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK.toString()]);
+  await lockAuditLog(tx);
   const [last] = await tx.query<{ hash: Buffer }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
   const prev = last?.hash ?? GENESIS;
   const detail = entry.detail ?? {};
@@ -57,10 +57,7 @@ export async function verifyAuditChain(db: Sql, pageSize = 1_000): Promise<Audit
   let after = '0';
   let records = 0;
   for (;;) {
-    const rows = await db.query<AuditRow>(
-      'SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
-      [after, pageSize],
-    );
+    const rows = await selectAuditRowsAfter(db, after, pageSize);
     for (const row of rows) {
       const expected = auditHash(prev, row.at, { actor: row.actor, action: row.action, ...(row.target === null ? {} : { target: row.target }) }, row.detail);
       if (!row.prev_hash.equals(prev) || !row.hash.equals(expected)) return { ok: false, records, brokenAt: row.seq };
@@ -81,6 +78,47 @@ export interface AuditRow extends Record<string, unknown> {
   readonly detail: Record<string, unknown>;
   readonly prev_hash: Buffer;
   readonly hash: Buffer;
+}
+
+/** Holds every other writer of the audit log off until the caller's transaction ends. */
+export async function lockAuditLog(tx: Sql): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK.toString()]);
+}
+
+/** Records after `seq`, oldest first (`limit` of them, or all). */
+export async function selectAuditRowsAfter(sql: Sql, seq: string, limit?: number): Promise<AuditRow[]> {
+  const select = 'SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq';
+  return limit === undefined ? sql.query<AuditRow>(select, [seq]) : sql.query<AuditRow>(`${select} LIMIT $2`, [seq, limit]);
+}
+
+/** The stored hash of record `seq`, or undefined when there is no such record. */
+export async function selectAuditHash(sql: Sql, seq: string): Promise<Buffer | undefined> {
+  const [row] = await sql.query<{ hash: Buffer }>('SELECT hash FROM audit_events WHERE seq = $1', [seq]);
+  return row?.hash;
+}
+
+export async function hasAuditRecords(sql: Sql): Promise<boolean> {
+  return (await sql.query('SELECT 1 FROM audit_events LIMIT 1')).length > 0;
+}
+
+/** The sealed chain head: the newest sealed record's position and hash, and the seal over both. */
+export interface AuditHead {
+  readonly seq: string;
+  readonly hash: Buffer;
+  readonly seal: string;
+}
+
+export async function selectAuditHead(sql: Sql): Promise<AuditHead | undefined> {
+  const [row] = await sql.query<{ seq: string; hash: Buffer; seal: string }>('SELECT seq, hash, seal FROM audit_head');
+  return row ? { seq: row.seq, hash: row.hash, seal: row.seal } : undefined;
+}
+
+export async function writeAuditHead(sql: Sql, head: AuditHead): Promise<void> {
+  await sql.query(
+    `INSERT INTO audit_head (one, seq, hash, seal) VALUES (true, $1, $2, $3)
+     ON CONFLICT (one) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, seal = EXCLUDED.seal`,
+    [head.seq, head.hash, head.seal],
+  );
 }
 
 export interface AuditFilter {

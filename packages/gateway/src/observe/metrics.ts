@@ -57,6 +57,12 @@ export function createMetrics() {
       labelNames: ['grant'] as const,
       registers: [registry],
     }),
+    tokenFailures: new Counter({
+      name: 'portcullis_oauth_token_failures_total',
+      help: 'Token requests refused by the authorization server, by OAuth error code (invalid_client, invalid_grant...)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     authzRefusals: new Counter({
       name: 'portcullis_authorization_refusals_total',
       help: 'Valid credentials refused for this request (allow-list: forbidden; scope: insufficient-scope), by service',
@@ -123,25 +129,31 @@ export function ageBucket(ageMs: number): string {
   return `${lower}d+`;
 }
 
-/**
- * Gauges read from the store at scrape time (ages change without events): active API keys by age
- * bucket, and the age of the keyring's active data key.
- */
-export function registerAgeGauges(
-  metrics: Metrics,
-  read: { keyAges: () => Promise<readonly number[]>; dataKeyAgeMs: () => Promise<number | undefined> },
-): void {
+/** A gauge of things by age bucket, counted from `ages` (ms) at every scrape. */
+function ageBucketGauge(metrics: Metrics, name: string, help: string, ages: () => Promise<readonly number[]>): void {
   new Gauge({
-    name: 'portcullis_api_keys',
-    help: 'Active (not revoked, not expired) API keys by age bucket',
+    name,
+    help,
     labelNames: ['age'] as const,
     registers: [metrics.registry],
     async collect() {
       this.reset();
       for (const age of AGE_BUCKET_LABELS) this.set({ age }, 0);
-      for (const age of await read.keyAges()) this.inc({ age: ageBucket(age) });
+      for (const age of await ages()) this.inc({ age: ageBucket(age) });
     },
   });
+}
+
+/**
+ * Gauges read from the store at scrape time (ages change without events): active API keys and OAuth
+ * client secrets by age bucket, and the age of the keyring's active data key.
+ */
+export function registerAgeGauges(
+  metrics: Metrics,
+  read: { keyAges: () => Promise<readonly number[]>; clientSecretAges: () => Promise<readonly number[]>; dataKeyAgeMs: () => Promise<number | undefined> },
+): void {
+  ageBucketGauge(metrics, 'portcullis_api_keys', 'Active (not revoked, not expired) API keys by age bucket', read.keyAges);
+  ageBucketGauge(metrics, 'portcullis_oauth_client_secrets', 'Current secrets of working (not revoked) OAuth clients by age bucket, from issue or the last rotate-secret', read.clientSecretAges);
   new Gauge({
     name: 'portcullis_keyring_data_key_age_seconds',
     help: 'Age of the data key that encrypts new secrets at rest',

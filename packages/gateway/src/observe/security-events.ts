@@ -1,21 +1,27 @@
 /**
- * Security events that other parts raise and security operations consume (metrics, anomaly rules, the
- * audit log). Producers call `emit` on the hot path: it is synchronous, allocation-light, and a failing
- * listener never reaches the producer.
+ * Security events that other parts raise and security operations consume: the metrics
+ * (observe/security-metrics.ts), the anomaly rules and the audit log (observe/security-audit.ts).
+ * Producers call `emit` on failure paths only (a refused credential, a 429, a bad signature, a refused
+ * token request) and at token issuance: a request that passes emits nothing and pays nothing. `emit` is
+ * synchronous, and a failing listener never reaches the producer.
  *
- * Producers today: none inside this file's own part; the OAuth server (token issuance) and the traffic
- * policies (rate limits, signatures, brute-force defence, insurance limiter) emit these kinds.
+ * Producers: pipeline/authenticate.ts (auth_failed), pipeline/brute-force.ts, pipeline/rate-limit.ts,
+ * pipeline/signature.ts, the OAuth token endpoint (oauth/token.ts, oauth/client-auth.ts) and the
+ * Redis rate-limit store's insurance limiter (server/gateway.ts). Every reason is from a closed set,
+ * so it may be a metric label.
  */
 export type SecurityEvent =
-  /** The brute-force defence blocked a client IP or a credential id (`subject`). */
-  | { readonly kind: 'bruteforce_blocked'; readonly clientIp: string; readonly subject?: string; readonly until?: Date }
-  /** A token request was refused (bad client secret, bad grant, scope not allowed...). */
+  /** A data-plane credential, or an OAuth client's authentication, was refused. */
+  | { readonly kind: 'auth_failed'; readonly reason: string; readonly clientIp: string }
+  /** The brute-force defence blocked a client IP or a credential id. */
+  | { readonly kind: 'bruteforce_blocked'; readonly target: 'ip' | 'credential'; readonly subject: string; readonly clientIp: string; readonly failures: number; readonly blockSeconds: number }
+  /** A token request was refused; `reason` is the OAuth error code (invalid_client, invalid_grant...). */
   | { readonly kind: 'token_issue_failed'; readonly clientId: string | null; readonly clientIp: string; readonly reason: string }
-  | { readonly kind: 'token_issued'; readonly clientId: string; readonly consumerId: string }
-  | { readonly kind: 'rate_limited'; readonly consumerId: string | null; readonly service: string; readonly clientIp: string }
-  | { readonly kind: 'signature_failed'; readonly reason: string; readonly keyId: string | null; readonly clientIp: string }
-  /** The shared rate-limit store is unreachable and the in-process insurance limiter took over (or gave back). */
-  | { readonly kind: 'insurance_limiter'; readonly state: 'engaged' | 'released' };
+  | { readonly kind: 'token_issued'; readonly clientId: string; readonly consumerId: string; readonly grant: string }
+  | { readonly kind: 'rate_limited'; readonly consumerId: string | null; readonly service: string; readonly subject: 'consumer' | 'ip'; readonly clientIp: string }
+  | { readonly kind: 'signature_failed'; readonly reason: string; readonly consumerId: string | null; readonly clientIp: string }
+  /** Redis failed for one rate-limit decision and the in-process insurance limiter answered it. */
+  | { readonly kind: 'insurance_limiter'; readonly limit: string; readonly error: unknown };
 
 export type SecurityEventKind = SecurityEvent['kind'];
 type Listener = (event: SecurityEvent) => void;

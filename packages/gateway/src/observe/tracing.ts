@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/): the gateway takes part in the caller's
@@ -43,14 +43,32 @@ export interface RequestTracer {
 const NOOP_END = () => undefined;
 
 /**
+ * Random hex ids from a pool refilled 4 KiB at a time: one CSPRNG call per ~170 requests instead of two
+ * `randomBytes` calls (each a native job and a Buffer) per request, which cost ~5 % of the gateway's
+ * busy time on the hot path (docs/performance.md).
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+export function randomHex(bytes: number): string {
+  if (poolOffset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
+}
+
+/**
  * Without an exporter: ids only, so the upstream still gets a traceparent that continues the caller's
  * trace (the caller's sampled flag kept), or a new unsampled one. No span is kept or sent.
  */
 export const propagatingTracer: RequestTracer = {
   start(incoming) {
     const parent = parseTraceparent(incoming);
-    const traceId = parent?.traceId ?? randomBytes(16).toString('hex');
-    const spanId = randomBytes(8).toString('hex');
+    const traceId = parent?.traceId ?? randomHex(16);
+    const spanId = randomHex(8);
     return { traceId, spanId, traceparent: formatTraceparent(traceId, spanId, parent?.sampled ?? false), end: NOOP_END };
   },
   close: async () => undefined,

@@ -1,6 +1,6 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { httpbis } from 'http-message-signatures';
+import { contentDigest, signRequest } from '@portcullis/protocol';
 import { Agent, request } from 'undici';
 import type { Logger } from './logger.js';
 
@@ -12,29 +12,22 @@ export interface WebhookTarget {
   readonly ca?: string;
 }
 
-/** RFC 9530 Content-Digest with sha-256, as a structured-field byte sequence. */
-export function contentDigest(body: string): string {
-  return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
-}
+/** The components every delivery's signature covers: the body through its digest (RFC 9530). */
+export const WEBHOOK_SIGNED_COMPONENTS = ['@method', '@target-uri', 'content-type', 'content-digest'] as const;
 
 /**
- * Signs a webhook POST with RFC 9421 HTTP Message Signatures, hmac-sha256 under the webhook's shared
- * secret: `@method`, `@target-uri`, `content-type` and `content-digest` (which binds the body), with
- * `created`, `keyid`, `alg` and a `nonce` so a receiver can refuse stale or replayed deliveries.
- * (The protocol package's own signRequest replaces this library call once it ships.)
+ * Signs a webhook POST with RFC 9421 HTTP Message Signatures (the protocol package's signRequest, the
+ * one implementation the gateway and the SDK share), hmac-sha256 under the webhook's shared secret:
+ * `@method`, `@target-uri`, `content-type` and `content-digest`, with `created`, `keyid`, `alg` and a
+ * fresh `nonce`, so a receiver can refuse stale or replayed deliveries.
  */
-export async function signWebhook(target: WebhookTarget, body: string, now: Date): Promise<Record<string, string>> {
-  const headers = { 'content-type': 'application/json', 'content-digest': contentDigest(body) };
-  const signed = await httpbis.signMessage(
-    {
-      key: { id: target.keyId, alg: 'hmac-sha256', sign: async (data: Buffer) => createHmac('sha256', target.secret).update(data).digest() },
-      fields: ['@method', '@target-uri', 'content-type', 'content-digest'],
-      params: ['created', 'keyid', 'alg', 'nonce'],
-      paramValues: { created: now, nonce: randomBytes(16).toString('base64url') },
-    },
-    { method: 'POST', url: target.url, headers },
-  );
-  return signed.headers as Record<string, string>;
+export function signWebhook(target: WebhookTarget, body: string, now: Date): Record<string, string> {
+  const headers = { 'content-type': 'application/json', 'content-digest': contentDigest(Buffer.from(body, 'utf8')) };
+  const signature = signRequest({ method: 'POST', url: target.url, headers }, { keyId: target.keyId, algorithm: 'hmac-sha256', key: createSecretKey(target.secret) }, {
+    components: WEBHOOK_SIGNED_COMPONENTS,
+    created: Math.floor(now.getTime() / 1000),
+  });
+  return { ...headers, ...signature };
 }
 
 export interface DeliveryOptions {
@@ -61,7 +54,7 @@ export async function deliverWebhook(target: WebhookTarget, body: string, option
     for (let attempt = 1; attempt <= options.attempts; attempt++) {
       let status = 0;
       try {
-        const headers = await signWebhook(target, body, options.now());
+        const headers = signWebhook(target, body, options.now());
         const res = await request(target.url, {
           method: 'POST',
           headers,

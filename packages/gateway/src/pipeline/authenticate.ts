@@ -5,7 +5,7 @@ import type { DpopVerifier } from '../credentials/dpop.js';
 import { looksLikeJwt } from '../credentials/verify-token.js';
 import type { TokenVerification, TokenVerifier, VerifiedToken } from '../credentials/verify-token.js';
 import type { Logger } from '../observe/logger.js';
-import type { Metrics } from '../observe/metrics.js';
+import type { SecurityEvents } from '../observe/security-events.js';
 import type { Clock } from '../state/clock.js';
 import type { RequestContext } from './context.js';
 import type { Stage } from './data-plane.js';
@@ -46,7 +46,8 @@ export interface AuthenticateOptions {
     readonly origin: () => string;
   };
   readonly clock: Clock;
-  readonly metrics: Metrics;
+  /** Every refused credential is an `auth_failed` event (metrics, audit summary). */
+  readonly events: SecurityEvents;
   readonly logger: Logger;
   /** Brute-force defence: blocked clients are refused before the lookup, failures counted after it. */
   readonly guard?: AuthGuard;
@@ -59,34 +60,43 @@ function credentialIdOf(value: string): string | undefined {
 }
 
 export function createAuthenticateStage(options: AuthenticateOptions): Stage {
-  const { verifier, tokens, clock, metrics, logger, guard } = options;
+  const { verifier, tokens, clock, events, logger, guard } = options;
   // Not async: a public route must not pay for a promise.
   return function authenticate(req: IncomingMessage, ctx: RequestContext): Problem | undefined | Promise<Problem | undefined> {
     // Auth schemes are case-insensitive (RFC 9110 §11.1): a cheap first-letter test keeps the regex off the Bearer path.
     const dpopToken = tokens && ((req.headers.authorization?.charCodeAt(0) ?? 0) | 32) === 100 /* d */ ? DPOP.exec(req.headers.authorization as string)?.[1] : undefined;
-    if (dpopToken) return verifyToken(dpopToken, req, ctx, true);
-    const credential = extractCredential(req);
+    const credential = dpopToken ?? extractCredential(req);
     if (credential === undefined) {
-      metrics.authFailures.inc({ reason: 'missing' });
+      events.emit({ kind: 'auth_failed', reason: 'missing', clientIp: ctx.clientIp });
       return MISSING_CREDENTIAL;
     }
     if (typeof credential !== 'string') {
-      metrics.authFailures.inc({ reason: 'malformed' });
+      events.emit({ kind: 'auth_failed', reason: 'malformed', clientIp: ctx.clientIp });
       return credential;
     }
     const blocked = guard?.admit(ctx);
     if (blocked) return blocked;
-    if (tokens && looksLikeJwt(credential)) return verifyToken(credential, req, ctx, false);
+    // A token has no id to count against before it verifies: its failures count against the address only.
+    if (dpopToken) return guarded(verifyToken(dpopToken, req, ctx, true), ctx, undefined);
+    if (tokens && looksLikeJwt(credential)) return guarded(verifyToken(credential, req, ctx, false), ctx, undefined);
     const result = verifier.verify(credential);
-    const settled = result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx);
-    if (!guard) return settled;
-    const countFailure = (refusal: Problem | undefined) => (refusal === INVALID_CREDENTIAL ? guard.refused(ctx, credentialIdOf(credential), refusal) : refusal);
-    return settled instanceof Promise ? settled.then(countFailure) : countFailure(settled);
+    return guarded(result instanceof Promise ? result.then((r) => settle(r, ctx)) : settle(result, ctx), ctx, credential);
   };
+
+  /** Brute-force defence: a refused credential (API key or token) is counted, slowed, and past the limit blocked. */
+  function guarded(settled: Problem | undefined | Promise<Problem | undefined>, ctx: RequestContext, key: string | undefined): Problem | undefined | Promise<Problem | undefined> {
+    if (!guard) return settled;
+    return settled instanceof Promise ? settled.then((refusal) => countFailure(refusal, ctx, key)) : countFailure(settled, ctx, key);
+  }
+
+  function countFailure(refusal: Problem | undefined, ctx: RequestContext, key: string | undefined): Problem | undefined | Promise<Problem> {
+    if (refusal !== INVALID_CREDENTIAL) return refusal;
+    return (guard as AuthGuard).refused(ctx, key === undefined ? undefined : credentialIdOf(key), refusal);
+  }
 
   /** The one refusal for every bad credential, key or token; the reason goes to metrics and the debug log. */
   function refuse(result: { readonly reason: string; readonly cause?: unknown }, ctx: RequestContext): Problem {
-    metrics.authFailures.inc({ reason: result.reason });
+    events.emit({ kind: 'auth_failed', reason: result.reason, clientIp: ctx.clientIp });
     if (result.reason === 'unavailable') {
       logger.error({ requestId: ctx.id, err: { message: (result.cause as Error)?.message } }, 'credential store unavailable: refusing (fail closed)');
       return UNAVAILABLE;

@@ -4,20 +4,12 @@ import type { ParsedConfig } from '../config/schema.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import type { Logger } from '../observe/logger.js';
-import type { Metrics } from '../observe/metrics.js';
+import type { SecurityEvents } from '../observe/security-events.js';
 import type { Clock } from '../state/clock.js';
 import type { RateDecision, RateLimitStore } from '../state/rate-limit-store.js';
 import type { RequestContext } from './context.js';
 
 export type BruteForcePolicy = ParsedConfig['bruteForce'];
-
-/** A block worth an audit record: who, what, for how long. */
-export interface BlockEvent {
-  readonly kind: 'ip' | 'credential';
-  readonly subject: string;
-  readonly failures: number;
-  readonly blockSeconds: number;
-}
 
 export interface AuthGuard {
   /** Synchronous, before the credential is looked up: refuses (429) a client IP already blocked here. */
@@ -42,22 +34,22 @@ function blocked(retryAfterMs: number): Problem {
 export function createAuthGuard(options: {
   readonly policy: BruteForcePolicy;
   readonly store: RateLimitStore;
-  readonly metrics: Metrics;
+  /** Each block is a `bruteforce_blocked` event: counted, audited, alerted on (observe/). */
+  readonly events: SecurityEvents;
   readonly logger: Logger;
   readonly clock: Clock;
-  readonly onBlock: (event: BlockEvent) => void;
 }): AuthGuard {
-  const { policy, store, metrics, logger, clock, onBlock } = options;
+  const { policy, store, events, logger, clock } = options;
   const ipFailures = store.limiter({ name: 'bf-ip', points: policy.ipFailures, durationMs: policy.window, blockMs: policy.block });
   const credentialFailures = store.limiter({ name: 'bf-credential', points: policy.credentialFailures, durationMs: policy.window, blockMs: policy.block });
   // Blocks this instance has seen, so a blocked IP costs no round trip; bounded, since IPs are many.
   const blockedIps = new LRUCache<string, number>({ max: 100_000 });
 
-  function noteBlock(kind: BlockEvent['kind'], subject: string, decision: RateDecision, points: number): void {
+  function noteBlock(ctx: RequestContext, target: 'ip' | 'credential', subject: string, decision: RateDecision, points: number): void {
     if (decision.consumed !== points + 1) return; // only the failure that crossed the line is news
-    metrics.bruteForceBlocks.inc({ kind });
-    logger.warn({ kind, subject, failures: decision.consumed, blockSeconds: Math.ceil(decision.resetMs / 1000) }, 'blocked after repeated authentication failures');
-    onBlock({ kind, subject, failures: decision.consumed, blockSeconds: Math.ceil(decision.resetMs / 1000) });
+    const blockSeconds = Math.ceil(decision.resetMs / 1000);
+    logger.warn({ kind: target, subject, failures: decision.consumed, blockSeconds }, 'blocked after repeated authentication failures');
+    events.emit({ kind: 'bruteforce_blocked', target, subject, clientIp: ctx.clientIp, failures: decision.consumed, blockSeconds });
   }
 
   return {
@@ -77,11 +69,11 @@ export function createAuthGuard(options: {
       ]);
       if (!ip.allowed) {
         blockedIps.set(ctx.clientIp, clock() + ip.resetMs);
-        noteBlock('ip', ctx.clientIp, ip, policy.ipFailures);
+        noteBlock(ctx, 'ip', ctx.clientIp, ip, policy.ipFailures);
         return blocked(ip.resetMs);
       }
       if (credential && !credential.allowed) {
-        noteBlock('credential', credentialId as string, credential, policy.credentialFailures);
+        noteBlock(ctx, 'credential', credentialId as string, credential, policy.credentialFailures);
         return blocked(credential.resetMs);
       }
       const failures = Math.max(ip.consumed, credential?.consumed ?? 0);

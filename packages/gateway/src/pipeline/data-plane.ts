@@ -108,22 +108,39 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     res.end(body);
   }
 
-  async function runStages(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  /**
+   * The route's stages from `from` on, then forward. Synchronous stages (public routes, keys found in the
+   * cache) run in a plain loop: only a stage that returns a promise costs one, and the rest continue
+   * when it settles (docs/performance.md).
+   */
+  function runStages(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, from = 0): void {
     const route = ctx.route as CompiledRoute;
-    for (const stage of compiled.get(route) as readonly Stage[]) {
-      let refusal = stage(req, ctx);
-      if (refusal instanceof Promise) refusal = await refusal;
+    const stages = compiled.get(route) as readonly Stage[];
+    for (let i = from; i < stages.length; i++) {
+      const refusal = (stages[i] as Stage)(req, ctx);
+      if (refusal instanceof Promise) {
+        refusal.then((p) => (p ? refuse(req, res, ctx, p) : runStages(req, res, ctx, i + 1))).catch((error: unknown) => failed(req, res, ctx, error));
+        return;
+      }
       if (refusal) return refuse(req, res, ctx, refusal);
     }
     options.admitted?.(ctx);
     const forwardedAt = performance.now();
-    const outcome = await forward(req, res, ctx, upstreams[route.upstream] as Upstream, routeLimits.get(route) as ForwardLimits, identityHeaders(ctx));
-    ctx.upstreamMs = performance.now() - forwardedAt;
-    if ('clientGone' in outcome) {
-      logger.debug({ requestId: ctx.id }, 'client closed the connection before the response was complete');
-      finish(req, ctx, 499); // nginx's "client closed request": counted, but not as a gateway failure
-    } else if ('problem' in outcome) refuse(req, res, ctx, outcome.problem, outcome.close, outcome.cause);
-    else finish(req, ctx, outcome.status);
+    forward(req, res, ctx, upstreams[route.upstream] as Upstream, routeLimits.get(route) as ForwardLimits, identityHeaders(ctx))
+      .then((outcome) => {
+        ctx.upstreamMs = performance.now() - forwardedAt;
+        if ('clientGone' in outcome) {
+          logger.debug({ requestId: ctx.id }, 'client closed the connection before the response was complete');
+          finish(req, ctx, 499); // nginx's "client closed request": counted, but not as a gateway failure
+        } else if ('problem' in outcome) refuse(req, res, ctx, outcome.problem, outcome.close, outcome.cause);
+        else finish(req, ctx, outcome.status);
+      })
+      .catch((error: unknown) => failed(req, res, ctx, error));
+  }
+
+  /** A stage or the forwarder threw: a 500 on a closed connection, and the cause logged. */
+  function failed(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, error: unknown): void {
+    refuse(req, res, ctx, problem('internal'), true, error);
   }
 
   return function handleDataPlaneRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -142,6 +159,10 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     const method = req.method ?? 'GET';
     ctx.route = findRoute(routes, method, target.segments);
     if (!ctx.route) return refuse(req, res, ctx, problem('not-found'));
-    runStages(req, res, ctx).catch((error: unknown) => refuse(req, res, ctx, problem('internal'), true, error));
+    try {
+      runStages(req, res, ctx);
+    } catch (error) {
+      failed(req, res, ctx, error);
+    }
   };
 }

@@ -118,21 +118,35 @@ function requestHeaders(req: IncomingMessage, ctx: RequestContext, upstream: Ups
   return out;
 }
 
-/** Response headers from the upstream's raw name/value buffers, filtered, plus our own. */
+/** Lengths of the names responseHeaders drops: a name of any other length is passed without lowercasing it. */
+const DROPPED_RESPONSE_LENGTHS: ReadonlySet<number> = new Set([...HOP_BY_HOP, ...UPSTREAM_DETAIL, ...RESPONSE_OWN].map((name) => name.length));
+
+/**
+ * Response headers from the upstream's raw name/value buffers, filtered, plus our own. Only a name whose
+ * length matches a dropped one is lowercased and looked up (field names are case-insensitive, so the
+ * others pass as sent): most names never are (docs/performance.md).
+ */
 function responseHeaders(raw: readonly Buffer[], ctx: RequestContext): string[] {
   const out = baseHeaders(ctx.id);
   if (ctx.principal?.responseHeaders) out.push(...ctx.principal.responseHeaders);
   if (ctx.responseHeaders) out.push(...ctx.responseHeaders);
   let connectionListed: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
-    if (name === 'connection') connectionListed = (raw[i + 1] as Buffer).toString('latin1').toLowerCase().split(',').map((v) => v.trim());
-    if (HOP_BY_HOP.has(name) || UPSTREAM_DETAIL.has(name) || RESPONSE_OWN.has(name)) continue;
+    const rawName = raw[i] as Buffer;
+    const name = rawName.toString('latin1');
+    if (DROPPED_RESPONSE_LENGTHS.has(rawName.length)) {
+      const lower = name.toLowerCase();
+      if (lower === 'connection') connectionListed = (raw[i + 1] as Buffer).toString('latin1').toLowerCase().split(',').map((v) => v.trim());
+      if (HOP_BY_HOP.has(lower) || UPSTREAM_DETAIL.has(lower) || RESPONSE_OWN.has(lower)) continue;
+    }
     out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
   }
-  if (!connectionListed) return out;
-  const listed = new Set(connectionListed);
-  return out.filter((_, i, all) => (i % 2 === 0 ? !listed.has(all[i] as string) : !listed.has(all[i - 1] as string)));
+  // `Connection: keep-alive` (the usual case) names only fields dropped above already.
+  const extra = connectionListed?.filter((name) => !HOP_BY_HOP.has(name));
+  if (!extra?.length) return out;
+  const listed = new Set(extra);
+  const named = (i: number) => !listed.has((out[i - (i % 2)] as string).toLowerCase());
+  return out.filter((_, i) => named(i));
 }
 
 function failure(error: Error): ForwardOutcome {

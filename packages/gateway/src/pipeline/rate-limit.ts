@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RateLimitConfig } from '../config/schema.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
-import type { Metrics } from '../observe/metrics.js';
+import type { SecurityEvents } from '../observe/security-events.js';
 import type { RateDecision, RateLimitStore } from '../state/rate-limit-store.js';
 import type { RequestContext } from './context.js';
 import type { Stage } from './data-plane.js';
@@ -13,7 +13,7 @@ export type RateLimitSubject = 'consumer' | 'ip';
 
 export interface RateLimitStageOptions {
   readonly store: RateLimitStore;
-  readonly metrics: Metrics;
+  readonly events: SecurityEvents;
   readonly service: string;
   /** Distinguishes limiters: the service, or the service and route for a route's own limit. */
   readonly scope: string;
@@ -28,10 +28,9 @@ const toSeconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
  * IETF RateLimit-Policy / RateLimit fields; a pass adds RateLimit-Policy / RateLimit to the response.
  */
 export function createRateLimitStage(options: RateLimitStageOptions): Stage {
-  const { store, metrics, service, subject, limit } = options;
+  const { store, events, service, subject, limit } = options;
   const limiter = store.limiter({ name: `${subject}:${options.scope}`, points: limit.requests, durationMs: limit.per });
   const policy = formatRateLimitPolicy({ name: subject, quota: limit.requests, windowSeconds: toSeconds(limit.per) });
-  const refusals = metrics.rateLimited.labels(service, subject);
 
   function headers(decision: RateDecision): string[] {
     return ['ratelimit-policy', policy, 'ratelimit', formatRateLimit({ name: subject, remaining: decision.remaining, resetSeconds: toSeconds(decision.resetMs) })];
@@ -47,7 +46,7 @@ export function createRateLimitStage(options: RateLimitStageOptions): Stage {
       (ctx.responseHeaders ??= []).push(...fields);
       return undefined;
     }
-    refusals.inc();
+    events.emit({ kind: 'rate_limited', consumerId: ctx.principal?.consumerId ?? null, service, subject, clientIp: ctx.clientIp });
     return problem('rate-limited', undefined, {
       'retry-after': String(Math.max(1, toSeconds(decision.resetMs))),
       [fields[0] as string]: fields[1] as string,

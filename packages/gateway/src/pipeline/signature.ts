@@ -7,7 +7,7 @@ import type { ExpectedDigest, SignableRequest, SigningKey } from '@portcullis/pr
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import type { Logger } from '../observe/logger.js';
-import type { Metrics } from '../observe/metrics.js';
+import type { SecurityEvents } from '../observe/security-events.js';
 import type { Clock } from '../state/clock.js';
 import type { NonceStore } from '../state/nonce-store.js';
 import { BodyRefused } from './body-check.js';
@@ -29,7 +29,7 @@ export interface SignatureStageOptions {
   readonly keys: SignatureKeys;
   readonly nonces: NonceStore;
   readonly clock: Clock;
-  readonly metrics: Metrics;
+  readonly events: SecurityEvents;
   readonly logger: Logger;
 }
 
@@ -77,10 +77,10 @@ const hasBody = (req: IncomingMessage) =>
  * against `Content-Digest` as it streams.
  */
 export function createSignatureStages(options: SignatureStageOptions): (route: CompiledRoute) => Stage {
-  const { keys, nonces, clock, metrics, logger } = options;
+  const { keys, nonces, clock, events, logger } = options;
 
   function refuse(ctx: RequestContext, reason: string): Problem {
-    metrics.signatureFailures.inc({ reason });
+    events.emit({ kind: 'signature_failed', reason, consumerId: ctx.principal?.consumerId ?? null, clientIp: ctx.clientIp });
     logger.debug({ requestId: ctx.id, reason }, 'request signature refused');
     return INVALID;
   }

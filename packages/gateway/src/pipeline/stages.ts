@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../config/schema.js';
-import type { Metrics } from '../observe/metrics.js';
+import type { SecurityEvents } from '../observe/security-events.js';
 import type { RateLimitStore } from '../state/rate-limit-store.js';
 import type { Stage } from './data-plane.js';
 import { createHeaderLimitStage } from './limits.js';
@@ -10,7 +10,7 @@ export interface StageParts {
   readonly services: readonly ServiceConfig[];
   readonly routes: readonly CompiledRoute[];
   readonly rateLimits: RateLimitStore;
-  readonly metrics: Metrics;
+  readonly events: SecurityEvents;
   readonly authenticate: Stage;
   readonly authorize: Stage;
   /** Verifies RFC 9421 signatures: refuses unsigned requests where the route requires them. */
@@ -29,7 +29,7 @@ export function createStageCompiler(parts: StageParts): (route: CompiledRoute) =
     const stages: Stage[] = [];
     if (route.limits.maxHeaderBytes !== undefined) stages.push(createHeaderLimitStage(route.limits.maxHeaderBytes));
     const rateLimit = (subject: 'consumer' | 'ip', scope: string, limit: ServiceConfig['rateLimit']) => {
-      if (limit) stages.push(createRateLimitStage({ store: parts.rateLimits, metrics: parts.metrics, service: service.name, scope, subject, limit }));
+      if (limit) stages.push(createRateLimitStage({ store: parts.rateLimits, events: parts.events, service: service.name, scope, subject, limit }));
     };
     if (route.public) {
       rateLimit('ip', service.name, service.ipRateLimit);

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { Config } from '../config/load.js';
 import { PortcullisError } from '../lib/errors.js';
@@ -9,19 +10,29 @@ import { createLogger } from '../observe/logger.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import type { Metrics } from '../observe/metrics.js';
-import { ensureAdminToken } from '../admin/admin-tokens.js';
+import { adminTokenResolver, ensureAdminToken } from '../admin/admin-tokens.js';
 import { createAdminHandler } from '../admin/admin-handler.js';
-import { adminRoutes } from '../admin/routes.js';
+import { openApiDocument } from '../admin/openapi.js';
+import { ADMIN_OPERATIONS } from '../admin/registry.js';
+import type { AccountDeps } from '../accounts/deps.js';
+import { sweepSessions } from '../accounts/sessions.js';
+import { ensureOwnerSetup } from '../accounts/users.js';
+import { createConsoleHandler } from '../console/handler.js';
+import { createConsoleSessions } from '../console/session-actor.js';
+import type { ConsoleSessions } from '../console/session-actor.js';
+import { DEFAULT_CONSOLE_DIR } from '../console/static-files.js';
+import { createSsoHandler, SSO_PREFIX } from '../console/sso/handler.js';
+import { passwordLoginAllowed } from '../console/sso/sso-only.js';
 import { recordLastUsed } from '../credentials/repository.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { KeyVerifier } from '../credentials/verify-key.js';
 import { loadMasterKeys } from '../crypto/master-key.js';
 import { Keyring } from '../crypto/keyring.js';
-import { LastUsedQueue } from '../observe/last-used-queue.js';
+import { CoalescingQueue } from '../observe/coalescing-queue.js';
+import { SecurityEvents } from '../observe/security-events.js';
+import { countSecurityEvents } from '../observe/security-metrics.js';
 import { RefusalAudit } from '../observe/refusal-audit.js';
 import { createAuthenticateStage } from '../pipeline/authenticate.js';
-import { signingKeyRoutes } from '../admin/signing-key-routes.js';
-import { authorizationRoutes } from '../admin/authorization-routes.js';
 import { DpopVerifier } from '../credentials/dpop.js';
 import { SigningKeys } from '../credentials/signing-keys.js';
 import { TokenDenyList } from '../credentials/token-deny-list.js';
@@ -34,9 +45,7 @@ import { createDataPlaneHandler } from '../pipeline/data-plane.js';
 import { createUpstreams } from '../pipeline/forward.js';
 import { compileRoutes } from '../pipeline/route.js';
 import { createAuthGuard } from '../pipeline/brute-force.js';
-import type { BlockEvent } from '../pipeline/brute-force.js';
 import { createSignatureStages } from '../pipeline/signature.js';
-import { appendAudit } from '../observe/audit.js';
 import { createStageCompiler } from '../pipeline/stages.js';
 import { SigningKeyResolver } from '../credentials/request-signing-keys.js';
 import { createMemoryNonceStore, createRedisNonceStore } from '../state/nonce-store.js';
@@ -55,6 +64,7 @@ import { ensureDevCertificates } from './dev-ca.js';
 import { createListener, listen, urlFor, useCertificate } from './listener.js';
 import { loadTlsFiles } from './tls.js';
 import { startOperations } from './operations.js';
+import { workerCount } from './workers.js';
 import type { Operations } from './operations.js';
 
 export interface GatewayOptions {
@@ -67,6 +77,11 @@ export interface GatewayOptions {
   readonly databaseSchema?: string;
   /** What a busy port's message tells the user to change (default: the config keys). */
   readonly portNames?: PortNames;
+  /**
+   * Whether this process makes the console's one-time setup link while no owner has enrolled (default
+   * true). With several workers only the first does: each new link replaces the last.
+   */
+  readonly consoleSetup?: boolean;
 }
 
 export interface Gateway {
@@ -84,6 +99,8 @@ export interface Gateway {
   readonly oauth: { readonly keys: SigningKeys; readonly tokens: TokenVerifier; readonly issuer: string };
   /** Security operations: access records, audit seal, alerts. */
   readonly operations: Operations;
+  /** The web console: its sessions (for single sign-on) and, until an owner has enrolled, the one-time setup link. */
+  readonly console: { readonly sessions: ConsoleSessions; readonly setupUrl: string | undefined };
   /** Writes pending last-used times and allow-list refusal records now (they are otherwise batched). */
   flushUsage(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to drainTimeout), then releases everything. */
@@ -204,8 +221,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const keyring = await Keyring.open(db, masterKeys.keys);
     await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
+    // One event API for every security event; its first listener moves the metrics, operations adds the rest.
+    const securityEvents = new SecurityEvents((error, event) => logger.error({ event: event.kind, err: { message: (error as Error).message } }, 'a security-event listener failed'));
+    securityEvents.on(countSecurityEvents(metrics));
     const redis = config.redis ? await connectRedis(config.redis.url, config.redis.keyPrefix, logger) : undefined;
-    const { rateLimits, nonces } = traffic(config, redis, metrics, logger);
+    const { rateLimits, nonces } = traffic(config, redis, securityEvents);
     const bus = config.database
       ? await createPostgresChangeBus({ url: config.database.url, logger })
       : createInProcessChangeBus();
@@ -217,11 +237,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const credentials: CredentialDeps = { db, bus, clock, policy: config.keys };
     const verifier = new KeyVerifier({ db, bus, clock, policy: config.keys });
     const requestSigningKeys = new SigningKeyResolver(db, keyring, bus);
-    const lastUsed = new LastUsedQueue((batch) => recordLastUsed(db as Database, batch), { maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
+    const openStore = db;
+    const lastUsed = new CoalescingQueue<string, number>({ name: 'last-used', write: (batch) => recordLastUsed(openStore, batch), maxKeys: 50_000, intervalMs: 5_000, metrics, logger });
     lastUsed.start();
     const refusals = new RefusalAudit(db, { maxKeys: 1_000, intervalMs: 5_000, clock, metrics, logger });
     refusals.start();
-    const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials });
+    const operations = await startOperations({ config, db, keyring, clock, metrics, logger, env, credentials, securityEvents });
 
     // The issuer is the data plane's own URL unless configured: known once the listener has its port.
     const site = { issuer: config.oauth.issuer ?? '' };
@@ -233,7 +254,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const resolveClientIp = createClientIpResolver(config.trustedProxies);
     const dpop = new DpopVerifier(clock);
     const oauthFor = createOAuthHandler({
-      db, clock, keys: tokenKeys, denyList, tokens, throttle: new ClientAuthThrottle(), dpop, logger, metrics, issuer, audience,
+      db, clock, keys: tokenKeys, denyList, tokens, throttle: new ClientAuthThrottle(), dpop, logger, events: securityEvents, issuer, audience,
       accessTokenLifetimeMs: config.oauth.accessTokenLifetime,
       loginUrl: config.oauth.loginUrl,
       clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']),
@@ -245,18 +266,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const dependencies = async (): Promise<Record<string, 'up' | 'down'>> => (redis ? { redis: (await redis.ping()) ? 'up' : 'down' } : {});
     const routes = compileRoutes(config.services);
     const upstreams = createUpstreams(config.services);
-    const openDatabase_ = db;
     const stagesFor = createStageCompiler({
       services: config.services,
       routes,
       rateLimits,
-      metrics,
+      events: securityEvents,
       authenticate: createAuthenticateStage({
-        verifier, tokens: { verifier: tokens, dpop, origin: () => new URL(issuer()).origin }, clock, metrics, logger,
-        guard: createAuthGuard({ policy: config.bruteForce, store: rateLimits, metrics, logger, clock, onBlock: (event) => auditBlock(openDatabase_, event, clock, logger) }),
+        verifier, tokens: { verifier: tokens, dpop, origin: () => new URL(issuer()).origin }, clock, events: securityEvents, logger,
+        guard: createAuthGuard({ policy: config.bruteForce, store: rateLimits, events: securityEvents, logger, clock }),
       }),
       authorize: createAuthorizeStage({ metrics, logger, refusals }),
-      signature: createSignatureStages({ keys: requestSigningKeys, nonces, clock, metrics, logger }),
+      signature: createSignatureStages({ keys: requestSigningKeys, nonces, clock, events: securityEvents, logger }),
     });
     handleData = createDataPlaneHandler({
       routes,
@@ -270,7 +290,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       dependencies,
       // A use is a request let through by every stage; a refused one (a 403 from an allow-list) is not.
       admitted: (ctx) => {
-        if (ctx.principal?.credentialKind === 'api-key') lastUsed.touch(ctx.principal.credentialId, clock());
+        if (ctx.principal?.credentialKind === 'api-key') lastUsed.set(ctx.principal.credentialId, clock());
       },
       ready,
       isDraining: () => draining,
@@ -279,27 +299,70 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
-    handleAdmin = createAdminHandler({
-      db,
-      routes: [...adminRoutes(credentials, keyring, [...signingKeyRoutes(tokenKeys, db, clock), ...authorizationRoutes({ db, clock, denyList }, issuer)]), ...operations.routes],
+    let selfUrl = '';
+    const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer },
+      // With console.sso.only, a password sign-in is refused (as a wrong password) but for the break-glass owners.
+      passwordLoginAllowed: (attempt) => passwordLoginAllowed(config.console.sso, attempt) };
+    const consoleSessions = createConsoleSessions(accounts);
+    let apiDocument: Record<string, unknown> | undefined; // built on first request: no cost at start
+    const adminApi = createAdminHandler({
+      operations: ADMIN_OPERATIONS,
+      services: {
+        credentials, keyring, signingKeys: tokenKeys, flow: { db, clock, denyList }, issuer, alerts: operations.alerts,
+        flushAccess: operations.flush, describeApi: () => (apiDocument ??= openApiDocument(ADMIN_OPERATIONS)),
+        accounts, config, self: () => ({ url: selfUrl, ca: caFile ? readFileSync(caFile) : undefined }),
+      },
+      resolvers: [adminTokenResolver(db, clock), consoleSessions.resolveActor],
       metrics,
       logger,
       ready,
     });
+    const consoleFor = config.console.enabled
+      ? createConsoleHandler({ accounts, logger, staticDir: DEFAULT_CONSOLE_DIR, clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) })
+      : () => undefined;
+    const ssoConfig = config.console.enabled ? config.console.sso : undefined;
+    const sso = ssoConfig
+      ? createSsoHandler({
+          sso: ssoConfig, source: config.source, db, logger, env: options.env,
+          // A verified SSO identity gets an active console session: the IdP enforces MFA (docs/sso.md).
+          startSession: (req, res, id) => consoleSessions.startSession(req, res, { ssoSubject: `${id.provider}:${id.subject}`, role: id.role, mfaDone: true }),
+        })
+      : undefined;
+    const consoleOrApi = (req: IncomingMessage, res: ServerResponse) => (consoleFor(req.url) ?? adminApi)(req, res);
+    // SSO answers under /console/sso/ before the console, which answers every other path under /console/.
+    handleAdmin = sso
+      ? (req, res) => {
+          if (!req.url?.startsWith(SSO_PREFIX)) return consoleOrApi(req, res);
+          void sso.handle(req, res, randomUUID()).then((handled) => {
+            if (!handled) consoleOrApi(req, res);
+          });
+        }
+      : consoleOrApi;
+    const sweep = setInterval(() => {
+      sweepSessions(accounts).catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not remove expired console sessions'));
+    }, 10 * 60_000);
+    sweep.unref();
     useCertificate(dataServer, tls);
     useCertificate(adminServer, tls);
     const url = urlFor(config.listen.host, port);
+    selfUrl = url;
     const adminUrl = urlFor(config.admin.host, adminPort);
     site.issuer ||= url;
     if (!config.oauth.issuer && ['0.0.0.0', '::'].includes(config.listen.host)) {
       logger.warn({ issuer: site.issuer }, 'oauth.issuer is not set and the data plane listens on every address: set oauth.issuer to the public URL clients use (e.g. oauth: { issuer: https://api.example.com })');
     }
     logger.info({ url, adminUrl, store: config.database ? 'postgres' : 'embedded' }, 'gateway started');
+    // The link carries its token in the fragment, which browsers never send: it is printed by the start
+    // command, never logged.
+    const setup = config.console.enabled && options.consoleSetup !== false ? await ensureOwnerSetup(accounts) : undefined;
+    const setupUrl = setup ? `${adminUrl}/console/setup#token=${setup.token}` : undefined;
+    if (setup) logger.info({ expiresAt: setup.expiresAt.toISOString() }, 'no console owner has enrolled yet: the start command printed a one-time setup link');
 
     const openDb = db;
     let stopping: Promise<void> | undefined;
     async function stop(): Promise<void> {
       draining = true;
+      clearInterval(sweep);
       dataServer.close();
       adminServer.close();
       dataServer.closeIdleConnections();
@@ -334,6 +397,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       credentials,
       oauth: { keys: tokenKeys, tokens, issuer: site.issuer },
       operations,
+      console: { sessions: consoleSessions, setupUrl },
       flushUsage: async () => {
         await lastUsed.flush();
         await refusals.flush();
@@ -349,27 +413,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
 /**
  * Rate-limit and nonce state: in process for one instance, Redis for many. Each decision the insurance
- * limiter takes is counted; the log line is written at most every 10 s so an outage does not flood it.
+ * limiter takes is a security event (counted, and logged at most every 10 s by operations).
  */
-function traffic(config: Config, redis: RedisConnection | undefined, metrics: Metrics, logger: Logger): { rateLimits: RateLimitStore; nonces: NonceStore } {
+function traffic(config: Config, redis: RedisConnection | undefined, events: SecurityEvents): { rateLimits: RateLimitStore; nonces: NonceStore } {
   if (!redis || !config.redis) return { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore() };
-  const instances = config.redis.instances;
-  let lastLog = 0;
-  const rateLimits = createRedisRateLimitStore(redis, instances, {
-    onInsurance(limit, error) {
-      metrics.rateLimitInsurance.inc();
-      if (Date.now() - lastLog < 10_000) return;
-      lastLog = Date.now();
-      logger.warn({ limit, instances, err: { message: (error as Error)?.message } }, 'redis failed: rate limits enforced in process at this instance\'s share (limit / redis.instances)');
-    },
+  // Each worker process is an instance: the insurance limiter's share is limit / (instances x workers).
+  const rateLimits = createRedisRateLimitStore(redis, config.redis.instances * workerCount(config.workers), {
+    onInsurance: (limit, error) => events.emit({ kind: 'insurance_limiter', limit, error }),
   });
   return { rateLimits, nonces: createRedisNonceStore(redis) };
-}
-
-/** A brute-force block is a security event: it goes to the audit log (off the request path). */
-function auditBlock(db: Database, event: BlockEvent, clock: Clock, logger: Logger): void {
-  const entry = { actor: 'system', action: 'auth.block', target: `${event.kind}:${event.subject}`, detail: { failures: event.failures, blockSeconds: event.blockSeconds } };
-  db.transaction((tx) => appendAudit(tx, entry, new Date(clock()))).catch((error: unknown) => {
-    logger.error({ err: { message: (error as Error).message }, target: entry.target }, 'could not audit a brute-force block');
-  });
 }

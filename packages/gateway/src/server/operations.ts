@@ -1,25 +1,21 @@
 import type { Config } from '../config/load.js';
-import type { AdminRoute } from '../admin/routes.js';
-import { accessRoutes } from '../admin/access-routes.js';
-import { auditRoutes } from '../admin/audit-routes.js';
 import { sealAuditHead } from '../observe/audit-seal.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { insertAccessRecords, purgeAccessRecords } from '../observe/access-records.js';
 import type { AccessRecord } from '../observe/access-records.js';
-import { BatchQueue } from '../observe/batch-queue.js';
+import { CoalescingQueue } from '../observe/coalescing-queue.js';
 import type { Logger } from '../observe/logger.js';
 import { registerAgeGauges } from '../observe/metrics.js';
 import type { Metrics } from '../observe/metrics.js';
 import { propagatingTracer } from '../observe/tracing.js';
 import type { RequestTracer } from '../observe/tracing.js';
-import { activeKeyAges } from '../credentials/key-ages.js';
+import { activeKeyAges, clientSecretAges } from '../credentials/key-ages.js';
 import { keysPastWarningAge, rememberKeyNetwork } from '../credentials/key-watch.js';
-import { alertRoutes } from '../admin/alert-routes.js';
-import { incidentRoutes } from '../admin/incident-routes.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { createAlertDispatcher } from '../observe/alert-dispatcher.js';
 import { createAnomalyRules } from '../observe/anomaly-rules.js';
-import { SecurityEvents } from '../observe/security-events.js';
+import type { SecurityEvents } from '../observe/security-events.js';
+import { createSecurityAudit } from '../observe/security-audit.js';
 import type { WebhookTarget } from '../observe/webhooks.js';
 import type { Clock } from '../state/clock.js';
 import type { Database } from '../store/sql.js';
@@ -38,6 +34,8 @@ export interface OperationsOptions {
   readonly logger: Logger;
   readonly env: NodeJS.ProcessEnv;
   readonly credentials: CredentialDeps;
+  /** The one event API the OAuth server and the traffic policies report to (metrics are counted by its first listener). */
+  readonly securityEvents: SecurityEvents;
 }
 
 /** Webhook secrets come from the environment, never from the config file. */
@@ -55,12 +53,12 @@ function webhookTargets(config: Config, env: NodeJS.ProcessEnv): WebhookTarget[]
 
 /**
  * Security operations, wired once at start: access records (a bounded batched queue, retention), and
- * the admin routes that read them. The data plane gets `recordAccess`; everything else runs beside it.
+ * the alerts the admin operations read. The data plane gets `recordAccess`; everything else runs beside it.
  */
 export async function startOperations(options: OperationsOptions) {
   const { config, db, clock, metrics, logger } = options;
   const alerts = createAlertDispatcher({ db, clock, logger, metrics, webhooks: webhookTargets(config, options.env), cooldownMs: config.alerts.cooldown });
-  const securityEvents = new SecurityEvents((error, event) => logger.error({ event: event.kind, err: { message: (error as Error).message } }, 'a security-event listener failed'));
+  const { securityEvents } = options;
   const rules = createAnomalyRules(config.alerts, (fields) => alerts.raise(fields), (keyId, consumerId, network, clientIp) => {
     rememberKeyNetwork(db, keyId, network, new Date(clock()))
       .then(({ firstTime, knownBefore }) => {
@@ -76,6 +74,9 @@ export async function startOperations(options: OperationsOptions) {
       .catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not record a key network'));
   });
   securityEvents.on((event) => rules.onEvent(event, clock()));
+  const securityAudit = createSecurityAudit({ db, clock, metrics, logger });
+  securityEvents.on(securityAudit.listener);
+  securityAudit.start();
 
   /** Keys past keys.warnAge: one alert per key per day at most. */
   async function checkKeyAges(): Promise<void> {
@@ -95,8 +96,9 @@ export async function startOperations(options: OperationsOptions) {
   const keyAgeTimer = setInterval(() => void checkKeyAges().catch((error: Error) => logger.warn({ err: { message: error.message } }, 'key age check failed')), config.alerts.keyAgeCheck);
   keyAgeTimer.unref();
   const access = config.accessRecords.enabled
-    ? new BatchQueue<AccessRecord>('access', (batch) => insertAccessRecords(db, batch), { maxItems: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
+    ? new CoalescingQueue<number, AccessRecord>({ name: 'access', write: (batch) => insertAccessRecords(db, [...batch.values()]), maxKeys: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
     : undefined;
+  let accessSeq = 0;
   access?.start();
 
   async function purge(): Promise<void> {
@@ -131,6 +133,7 @@ export async function startOperations(options: OperationsOptions) {
 
   registerAgeGauges(metrics, {
     keyAges: () => activeKeyAges(db, config.keys, clock()),
+    clientSecretAges: () => clientSecretAges(db, clock()),
     dataKeyAgeMs: async () => {
       const active = (await options.keyring.listDataKeys()).find((k) => k.active);
       return active ? clock() - active.createdAt.getTime() : undefined;
@@ -140,36 +143,45 @@ export async function startOperations(options: OperationsOptions) {
   const otlp = config.telemetry.otlp;
   const tracer: RequestTracer = otlp ? (await import('../observe/otlp-tracer.js')).createOtlpTracer(otlp) : propagatingTracer;
 
+  // prom-client hashes a label object on every observe(); each service's children are looked up once.
+  const latency = new Map<string, { whole: { observe(v: number): void }; upstream: { observe(v: number): void }; overhead: { observe(v: number): void } }>();
+  function latencyOf(service: string) {
+    let children = latency.get(service);
+    if (!children) {
+      children = { whole: metrics.requestDuration.labels(service), upstream: metrics.upstreamLatency.labels(service), overhead: metrics.gatewayOverhead.labels(service) };
+      latency.set(service, children);
+    }
+    return children;
+  }
+
   /** Every finished data-plane request: latency split and error metrics, then the access record. */
   function onFinish(record: Omit<AccessRecord, 'at'>): void {
     const service = record.service ?? '-';
-    metrics.requestDuration.observe({ service }, record.latencyMs / 1000);
+    const histograms = latencyOf(service);
+    histograms.whole.observe(record.latencyMs / 1000);
     if (record.upstreamMs !== null) {
-      metrics.upstreamLatency.observe({ service }, record.upstreamMs / 1000);
-      metrics.gatewayOverhead.observe({ service }, Math.max(0, record.latencyMs - record.upstreamMs) / 1000);
+      histograms.upstream.observe(record.upstreamMs / 1000);
+      histograms.overhead.observe(Math.max(0, record.latencyMs - record.upstreamMs) / 1000);
       if (record.problem === 'bad-gateway' || record.problem === 'gateway-timeout' || record.problem === 'unavailable') {
         metrics.upstreamErrors.inc({ service, kind: record.problem });
       }
     }
     if (record.problem === 'forbidden' || record.problem === 'insufficient-scope') metrics.authzRefusals.inc({ service, kind: record.problem });
-    access?.push({ ...record, at: new Date(clock()) });
+    access?.set(accessSeq++, { ...record, at: new Date(clock()) });
     rules.onRequest(record, clock());
   }
 
-  const routes: AdminRoute[] = [...accessRoutes(db, clock), ...auditRoutes(db, options.keyring, clock), ...alertRoutes(db, clock),
-    ...incidentRoutes({ credentials: options.credentials, alerts, flushAccess: async () => void (await access?.flush()) }),
-  ];
   return {
-    routes,
     onFinish,
     tracer,
     /** Other parts (OAuth, traffic policies) report security events here. */
     securityEvents,
     alerts,
     checkKeyAges,
-    /** Writes queued records now (tests, and before an incident export). */
+    /** Writes queued records and audit summaries now (tests, and before an incident export). */
     flush: async () => {
       await access?.flush();
+      await securityAudit.flush();
     },
     purge,
     /** Seals the audit chain's head now (it is otherwise sealed every few seconds). */
@@ -182,6 +194,7 @@ export async function startOperations(options: OperationsOptions) {
       await tracer.close();
       await alerts.settle();
       await access?.close();
+      await securityAudit.close();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { RedisConnection } from './redis.js';
 
 /** Remembers signature nonces for their validity window, so a captured request cannot be replayed. */
@@ -14,19 +13,35 @@ export class NonceStoreFull extends Error {
 
 /**
  * In-process nonces, bounded. When full of unexpired nonces it refuses new ones rather than evicting:
- * forgetting a live nonce would let its request be replayed (fail closed).
+ * forgetting a live nonce would let its request be replayed (fail closed). A Map in insertion order,
+ * not a preallocated LRU: an LRU of a million entries took a fifth of the gateway's start-up
+ * (docs/performance.md). Each claim drops up to two expired nonces from the oldest end, so with the
+ * usual single signature window the map holds about the live nonces only.
  */
 export function createMemoryNonceStore(max = 1_000_000): NonceStore {
-  const seen = new LRUCache<string, true>({ max, ttlAutopurge: false, ttl: 1 });
+  const seen = new Map<string, number>(); // nonce -> expiry (ms)
+  function dropOldExpired(now: number, limit: number): void {
+    for (const [nonce, expires] of seen) {
+      if (limit-- <= 0 || expires > now) return;
+      seen.delete(nonce);
+    }
+  }
+  function purgeExpired(now: number): void {
+    for (const [nonce, expires] of seen) if (expires <= now) seen.delete(nonce);
+  }
   return {
     kind: 'memory',
     async claim(nonce, ttlMs) {
-      if (seen.has(nonce)) return false;
+      const now = performance.now();
+      dropOldExpired(now, 2);
+      const expires = seen.get(nonce);
+      if (expires !== undefined && expires > now) return false;
       if (seen.size >= max) {
-        seen.purgeStale();
+        purgeExpired(now);
         if (seen.size >= max) throw new NonceStoreFull('too many live nonces');
       }
-      seen.set(nonce, true, { ttl: ttlMs });
+      seen.delete(nonce); // an expired copy: the new claim goes to the young end
+      seen.set(nonce, now + ttlMs);
       return true;
     },
   };

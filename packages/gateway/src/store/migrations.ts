@@ -147,6 +147,57 @@ CREATE TABLE oauth_used_assertions (          -- private_key_jwt jti values, ref
 `,
   },
   {
+    id: '0005_admin_rbac',
+    sql: `
+ALTER TABLE admin_tokens ADD COLUMN expires_at timestamptz;   -- null: until revoked (the bootstrap token)
+ALTER TABLE admin_tokens ADD COLUMN consumers text[];         -- a developer token limited to these; null: all
+ALTER TABLE admin_tokens ADD COLUMN created_by text;          -- the actor that created it; null: first start
+`,
+  },
+  {
+    id: '0006_console',
+    sql: `
+CREATE TABLE console_users (                 -- the people who sign in to the console (docs/console.md)
+  id text PRIMARY KEY,                       -- usr_ + 16 base62 chars
+  username text NOT NULL UNIQUE,             -- lower case
+  role text NOT NULL,                        -- owner | admin | developer | auditor
+  password_hash text,                        -- scrypt$N$r$p$salt$hash; NULL until the user sets it
+  totp_secret text,                          -- keyring ciphertext (context totp:<id>); NULL until enrolled
+  totp_last_step bigint,                     -- the last time step accepted: a code is never accepted twice
+  created_at timestamptz NOT NULL,
+  disabled_at timestamptz
+);
+CREATE TABLE console_recovery_codes (        -- one-time MFA recovery codes, SHA-256 only
+  user_id text NOT NULL REFERENCES console_users(id), code_hash bytea NOT NULL, used_at timestamptz,
+  PRIMARY KEY (user_id, code_hash)
+);
+CREATE TABLE console_setup_tokens (          -- one-time setup links: SHA-256 of the token, single use
+  token_hash bytea PRIMARY KEY, user_id text NOT NULL REFERENCES console_users(id),
+  expires_at timestamptz NOT NULL, used_at timestamptz
+);
+CREATE TABLE console_sessions (
+  id_hash bytea PRIMARY KEY,                 -- SHA-256 of the cookie value; the value itself is never stored
+  subject text NOT NULL,                     -- a console user id, or sso:<issuer subject>
+  role text NOT NULL,
+  stage text NOT NULL,                       -- enrol | mfa | active: only active reaches the admin API
+  pending_totp text,                         -- enrolment: keyring ciphertext of the secret being confirmed
+  created_at timestamptz NOT NULL, last_seen_at timestamptz NOT NULL
+);
+CREATE INDEX console_sessions_subject_idx ON console_sessions (subject);
+CREATE TABLE console_login_failures (        -- throttling per user name and client address, never per user alone
+  subject_hash bytea PRIMARY KEY, failures integer NOT NULL, last_failure_at timestamptz NOT NULL
+);
+`,
+  },
+  {
+    id: '0008_secops_events',
+    sql: `
+-- When the current client secret was issued (creation or the last rotate-secret): the secret-age metric.
+ALTER TABLE oauth_clients ADD COLUMN secret_created_at timestamptz;
+UPDATE oauth_clients SET secret_created_at = created_at WHERE secret_hash IS NOT NULL;
+`,
+  },
+  {
     id: '0009_sso',
     sql: `
 CREATE TABLE sso_one_time (                   -- SSO state used once: pending sign-ins, seen SAML assertion ids

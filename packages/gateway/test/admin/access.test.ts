@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
-import { BatchQueue } from '../../src/observe/batch-queue.js';
+import { CoalescingQueue } from '../../src/observe/coalescing-queue.js';
 import { DAY, expectProblem, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, IssuedKey } from '../helpers/gateway.js';
 
@@ -92,14 +92,25 @@ describe('access records', () => {
   });
 });
 
-describe('the batch queue', () => {
+describe('the coalescing queue', () => {
   it('drops and counts what does not fit, never blocking', async () => {
     const metrics = createMetrics();
     const written: number[][] = [];
-    const queue = new BatchQueue<number>('access', async (batch) => void written.push([...batch]), { maxItems: 2, intervalMs: 60_000, metrics, logger: createLogger({ level: 'silent' }) });
-    for (const n of [1, 2, 3, 4]) queue.push(n);
+    const queue = new CoalescingQueue<number, number>({ name: 'access', write: async (batch) => void written.push([...batch.values()]), maxKeys: 2, intervalMs: 60_000, metrics, logger: createLogger({ level: 'silent' }) });
+    for (const n of [1, 2, 3, 4]) queue.set(n, n * 10);
     await queue.flush();
-    expect(written).toEqual([[1, 2]]);
+    expect(written).toEqual([[10, 20]]);
     expect(await metrics.registry.getSingleMetricAsString('portcullis_queue_dropped_total')).toContain('portcullis_queue_dropped_total{queue="access"} 2');
+  });
+
+  it('coalesces per key: a full queue still takes updates to the keys it holds', async () => {
+    const metrics = createMetrics();
+    const written: [string, number][][] = [];
+    const queue = new CoalescingQueue<string, number>({ name: 'last-used', write: async (batch) => void written.push([...batch]), maxKeys: 2, intervalMs: 60_000, metrics, logger: createLogger({ level: 'silent' }) });
+    expect([queue.set('a', 1), queue.set('b', 1), queue.set('a', 5), queue.set('c', 1)]).toEqual([true, true, true, false]);
+    await queue.flush();
+    await queue.flush(); // nothing pending: no empty write
+    expect(written).toEqual([[['a', 5], ['b', 1]]]);
+    expect(await metrics.registry.getSingleMetricAsString('portcullis_queue_dropped_total')).toContain('portcullis_queue_dropped_total{queue="last-used"} 1');
   });
 });

@@ -40,6 +40,13 @@ describe('import direction (eslint.config.js)', () => {
     expect(await importErrors('packages/gateway/src/server/probe.ts', '../pipeline/authorize.js')).toEqual([]);
   });
 
+  it("lets other surfaces import the admin API's published types, and nothing else of admin/", async () => {
+    expect(await importErrors('packages/gateway/src/cli/probe.ts', '../admin/api-types.js')).toEqual([]);
+    expect(await importErrors('packages/gateway/src/console/probe.ts', '../admin/api-types.js')).toEqual([]);
+    expect(await importErrors('packages/gateway/src/cli/probe.ts', '../admin/registry.js')).toEqual([expect.stringContaining('A surface does not import another surface')]);
+    expect(await importErrors('packages/gateway/src/credentials/probe.ts', '../admin/api-types.js')).toHaveLength(1);
+  });
+
   it('refuses a deep import into another package, and the gateway from protocol or the SDK', async () => {
     expect(await importErrors('packages/gateway/src/admin/probe.ts', '@portcullis/protocol/src/problem.js')).toHaveLength(1);
     expect(await importErrors('packages/protocol/src/probe.ts', 'portcullis')).toHaveLength(1);

@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import Ajv from 'ajv-draft-04';
+import { CHECK_RULES } from '../../src/check/rules.js';
+import { CHECKLIST } from '../../src/check/run-check.js';
 import { main } from '../../src/cli/main.js';
 import { ensureDevCertificates } from '../../src/server/dev-ca.js';
 import { DAY, startCredentialGateway } from '../helpers/gateway.js';
@@ -138,5 +140,26 @@ describe('portcullis check on purpose-built bad setups', () => {
     expect(report.findings.filter((f) => f.ruleId === 'check/store-unreachable').map((f) => f.message.split(' ')[0]).sort()).toEqual(['PostgreSQL', 'Redis']);
     for (const f of report.findings) expect(f.fix.length).toBeGreaterThan(10);
     expect(code).toBe(1);
+  });
+
+  it('flags a gateway and an admin API that do not answer, instead of passing what it could not check', async () => {
+    const data = join(dir, 'down');
+    mkdirSync(data);
+    writeFileSync(join(data, 'admin.token'), 'not-a-real-token\n', { mode: 0o600 });
+    const config = join(dir, 'down.yaml');
+    writeFileSync(config, `dataDir: ${data}\n`);
+    const { code, report } = await check(['--config', config, '--url', 'https://127.0.0.1:1', '--admin-url', 'https://127.0.0.1:1'], join(dir, 'down.json'));
+    const unreachable = report.findings.filter((f) => f.ruleId === 'check/gateway-unreachable').map((f) => f.message);
+    expect(unreachable).toEqual(expect.arrayContaining([expect.stringContaining('TLS handshake with https://127.0.0.1:1 failed'), expect.stringContaining('a check could not run')]));
+    expect(code).toBe(1);
+  });
+});
+
+describe('the checklist', () => {
+  it('runs every rule from some item, and docs/operations.md lists each one', () => {
+    const covered = new Set(CHECKLIST.flatMap((item) => item.rules.map((r) => r.id)));
+    expect([...covered].sort()).toEqual(Object.values(CHECK_RULES).map((r) => r.id).sort());
+    const docs = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../../docs/operations.md'), 'utf8');
+    for (const id of covered) expect(docs).toContain(`| \`${id}\` |`);
   });
 });

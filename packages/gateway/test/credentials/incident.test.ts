@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { startInstancePair } from '../helpers/cluster.js';
 import { expectProblem, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, TestGateway } from '../helpers/gateway.js';
+import { basic, createOAuthClient, postForm, tokenFor } from '../helpers/oauth.js';
 
 let t: CredentialGateway;
 
@@ -64,6 +65,34 @@ describe('portcullis incident', () => {
     expect(audit.events[0]?.detail.revoked.sort()).toEqual(keys.map((k) => k.id).sort());
   });
 
+  it("revokes the consumer's OAuth clients with their secrets and tokens; --reissue gives new client secrets on the same terms, once", async () => {
+    const victim = await t.createConsumer();
+    const client = await createOAuthClient(t, { consumerId: victim, scopes: ['companies:read'], allowedIps: ['127.0.0.1/32'] });
+    const bystander = await createOAuthClient(t, { consumerId: await t.createConsumer(), scopes: ['companies:read'] });
+    const token = await tokenFor(t, client);
+    const bystanderToken = await tokenFor(t, bystander);
+    expect((await t.callWith(token, '/companies/1')).status).toBe(200);
+
+    const { code, out } = await cli('incident', '--consumer', victim, '--reissue', '--out', join(t.dataDir, 'oauth-review.jsonl'));
+    expect(code).toBe(0);
+    const line = /replacement client for (cli_\w+): client_id (cli_\w+) client_secret (\S+)/.exec(out);
+    expect(line?.[1]).toBe(client.client_id);
+    expect(out).toContain(`revoked 1 OAuth client(s), their secrets and tokens: ${client.client_id}`);
+
+    expect((await t.callWith(token, '/companies/1')).status).toBe(401); // an outstanding token
+    expect((await postForm(t, '/oauth/token', { grant_type: 'client_credentials' }, basic(client.client_id, client.client_secret as string))).status).toBe(401);
+    expect((await t.callWith(bystanderToken, '/companies/1')).status).toBe(200);
+
+    const replacement = { client_id: line?.[2] as string, client_secret: line?.[3] as string };
+    const fresh = await tokenFor(t, replacement);
+    expect((await t.callWith(fresh, '/companies/1')).status).toBe(200);
+    const described = (await t.admin('GET', `/admin/v1/clients/${replacement.client_id}`)).json() as { consumerId: string; scopes: string[]; allowedIps: string[] };
+    expect(described).toMatchObject({ consumerId: victim, scopes: ['companies:read'], allowedIps: ['127.0.0.1/32'] });
+    const audit = (await t.admin('GET', `/admin/v1/audit?action=consumer.incident&target=${victim}`)).json() as { events: { detail: Record<string, unknown> }[] };
+    expect(audit.events[0]?.detail).toMatchObject({ revokedClients: [client.client_id], reissuedClients: [{ id: replacement.client_id, replaces: client.client_id }] });
+    expect(JSON.stringify(audit)).not.toContain(replacement.client_secret);
+  });
+
   it('answers 404 for an unknown consumer', async () => {
     expectProblem(await t.admin('POST', '/admin/v1/consumers/con_nope/incident', {}), 404, 'not-found');
   });
@@ -95,9 +124,35 @@ describe('POST /admin/v1/leaks (GitHub secret scanning partner format)', () => {
     expect(JSON.stringify(alerts)).not.toContain(key.key);
   });
 
+  it('revokes an OAuth client whose secret is reported, with its tokens, and names it in an alert', async () => {
+    const consumer = await t.createConsumer('leaky-oauth-app');
+    const client = await createOAuthClient(t, { consumerId: consumer, scopes: ['companies:read'] });
+    const token = await tokenFor(t, client);
+    const reply = await t.admin('POST', '/admin/v1/leaks', [{ token: client.client_secret, type: 'portcullis_client_secret', url: 'https://gist.github.com/z', source: 'gist' }]);
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.text).not.toContain(client.client_secret);
+    expect(reply.json()).toEqual([expect.objectContaining({ label: 'true_positive', client_id: client.client_id, consumer_id: consumer, revoked: true })]);
+    expect((await postForm(t, '/oauth/token', { grant_type: 'client_credentials' }, basic(client.client_id, client.client_secret as string))).status).toBe(401);
+    expect((await t.callWith(token, '/companies/1')).status).toBe(401);
+    await t.gateway.operations.alerts.settle();
+    const alerts = (await t.admin('GET', `/admin/v1/alerts?rule=leaked-key&subject=client:${client.client_id}`)).json() as { alerts: { message: string }[] };
+    expect(alerts.alerts[0]?.message).toContain(`consumer ${consumer}`);
+  });
+
   it('refuses a body that is not a report', async () => {
     const body = expectProblem(await t.admin('POST', '/admin/v1/leaks', { token: 'x' }), 400, 'bad-request');
     expect(body.errors).toBeDefined();
+  });
+});
+
+describe('clients rotate-secret --grace 0s', () => {
+  it('is accepted and cuts over at once', async () => {
+    const client = await createOAuthClient(t, { consumerId: await t.createConsumer(), scopes: ['companies:read'] });
+    const { code, out } = await cli('clients', 'rotate-secret', client.client_id, '--grace', '0s', '--json');
+    expect(code).toBe(0);
+    const rotated = JSON.parse(out) as { client_id: string; client_secret: string };
+    expect((await postForm(t, '/oauth/token', { grant_type: 'client_credentials' }, basic(client.client_id, client.client_secret as string))).status).toBe(401);
+    await tokenFor(t, rotated);
   });
 });
 
@@ -121,23 +176,32 @@ describe.skipIf(!url)('incident across instances (PostgreSQL)', () => {
   let b: TestGateway;
 
   beforeAll(async () => {
-    pair = await startInstancePair(url as string, 'pc_incident', (upstream) => ({ services: [{ name: 'api', upstream, routes: [{ match: 'GET /things', scopes: ['things:read'] }] }] }));
+    pair = await startInstancePair(url as string, 'pc_incident', (upstream) => ({
+      oauth: { issuer: 'https://api.portcullis.test' }, // one issuer: a token from either instance works at both
+      services: [{ name: 'api', upstream, routes: [{ match: 'GET /things', scopes: ['things:read'] }] }],
+    }));
     ({ a, b } = pair);
   });
   afterAll(() => pair?.close());
 
-  it('leaves the consumer no working key at the other instance within one second', async () => {
+  it('leaves the consumer no working key, client secret or token at the other instance within one second', async () => {
     const token = readFileSync(`${a.dataDir}/admin.token`, 'utf8').trim();
     const post = async (path: string, body: unknown) =>
       (await a.admin(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Record<string, string>;
     const consumer = await post('/admin/v1/consumers', { name: 'breached-co' });
     const keys = [await post('/admin/v1/keys', { consumerId: consumer.id, scopes: ['things:read'] }), await post('/admin/v1/keys', { consumerId: consumer.id, scopes: ['things:read'] })];
     for (const k of keys) expect((await b.call('/things', { headers: { 'x-api-key': k.key as string } })).status).toBe(200); // cached at b
+    const client = await post('/admin/v1/clients', { consumerId: consumer.id, scopes: ['things:read'] });
+    const tokenForm = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' };
+    const accessToken = ((await a.call('/oauth/token', tokenForm)).json() as { access_token: string }).access_token;
+    const withToken = { headers: { authorization: `Bearer ${accessToken}` } };
+    expect((await b.call('/things', withToken)).status).toBe(200); // verified and cached at b
     await post(`/admin/v1/consumers/${consumer.id}/incident`, {});
     const start = performance.now();
-    for (const k of keys) {
-      while ((await b.call('/things', { headers: { 'x-api-key': k.key as string } })).status !== 401) {
-        if (performance.now() - start > 1_000) throw new Error('a key still works at the other instance after one second');
+    const refusedAtB = [...keys.map((k) => () => b.call('/things', { headers: { 'x-api-key': k.key as string } })), () => b.call('/things', withToken), () => b.call('/oauth/token', tokenForm)];
+    for (const attempt of refusedAtB) {
+      while ((await attempt()).status !== 401) {
+        if (performance.now() - start > 1_000) throw new Error('a credential still works at the other instance after one second');
       }
     }
     expect(performance.now() - start).toBeLessThan(1_000);

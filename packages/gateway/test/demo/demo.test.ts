@@ -17,6 +17,7 @@ describe('portcullis demo (npm start)', () => {
     const demo = spawnCli(['demo', '--port', '0', '--admin-port', '0'], { cwd: dir });
     await demo.waitFor(/Press Ctrl-C to stop/, 90_000); // PGlite starts slowly on a loaded machine
     const [curl] = demo.output().match(/curl --cacert .*/) ?? [];
+    expect(demo.output()).toMatch(/console:\s+https:\/\/\S+\/console\/setup#token=[A-Za-z0-9_-]{43}\n/);
     expect(curl).toContain('--cacert');
     expect(curl).not.toMatch(/ -k\b|--insecure/);
     const { stdout } = await promisify(execFile)('sh', ['-c', `${curl} --silent --show-error --fail`]);

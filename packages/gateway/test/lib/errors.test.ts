@@ -5,6 +5,7 @@ import { CredentialError } from '../../src/credentials/errors.js';
 import { KeyringError } from '../../src/crypto/errors.js';
 import { AdminRefusal } from '../../src/admin/http.js';
 import {
+  ACCOUNT_ERROR_CODES,
   ADMIN_ERROR_CODES,
   CLI_ERROR_CODES,
   CONFIG_ERROR_CODES,
@@ -17,7 +18,7 @@ import {
 } from '../../src/lib/errors.js';
 import { StoreError } from '../../src/store/errors.js';
 
-const families = [CONFIG_ERROR_CODES, STORE_ERROR_CODES, KEYRING_ERROR_CODES, CREDENTIAL_ERROR_CODES, ADMIN_ERROR_CODES, CLI_ERROR_CODES, SERVER_ERROR_CODES, SSO_ERROR_CODES];
+const families = [CONFIG_ERROR_CODES, STORE_ERROR_CODES, KEYRING_ERROR_CODES, CREDENTIAL_ERROR_CODES, ACCOUNT_ERROR_CODES, ADMIN_ERROR_CODES, CLI_ERROR_CODES, SERVER_ERROR_CODES, SSO_ERROR_CODES];
 
 describe('one error model', () => {
   it('has one code style and no code in two families (a code means one thing)', () => {

@@ -84,6 +84,14 @@ describe('authorization_code + PKCE (S256) with rotating refresh tokens, end to 
     expectProblem(await t.callWith(first.access_token), 401, 'invalid-credential');
   });
 
+  it('audits the login page\'s verdict with the admin actor that gave it, never the code', async () => {
+    const callback = await authorize(oauth.generateRandomCodeVerifier(), oauth.generateRandomState());
+    const events = (await t.admin('GET', '/admin/v1/audit?action=authorization.approve')).json() as { events: { actor: string; detail: Record<string, unknown> }[] };
+    const tokenId = t.adminToken.split('_')[1];
+    expect(events.events[0]).toMatchObject({ actor: tokenId, detail: { subject: 'user-42', clientId: issued.client_id } });
+    expect(JSON.stringify(events)).not.toContain(callback.searchParams.get('code'));
+  });
+
   it('refuses a wrong PKCE verifier, and a code used twice', async () => {
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();

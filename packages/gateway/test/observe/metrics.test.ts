@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, companiesService, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, IssuedKey } from '../helpers/gateway.js';
+import { delta, scrape as scrapeMetrics } from '../helpers/metrics.js';
+import { createOAuthClient } from '../helpers/oauth.js';
 
 let t: CredentialGateway;
 let key: IssuedKey;
@@ -15,22 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-/** One scrape, as Prometheus does it: the series name with its labels -> value. */
-async function scrape(): Promise<Map<string, number>> {
-  const reply = await t.admin('GET', '/metrics');
-  expect(reply.status).toBe(200);
-  const series = new Map<string, number>();
-  for (const line of reply.text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    series.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return series;
-}
-
-function delta(before: Map<string, number>, after: Map<string, number>, name: string): number {
-  return (after.get(name) ?? 0) - (before.get(name) ?? 0);
-}
+const scrape = () => scrapeMetrics((path) => t.admin('GET', path));
 
 describe('metrics move with the events they count', () => {
   it('requests by service, route and status; latency split into gateway overhead and upstream time', async () => {
@@ -70,6 +57,21 @@ describe('metrics move with the events they count', () => {
     expect(older.get('portcullis_api_keys{age="0-7d"}')).toBe(0);
     expect(older.get('portcullis_api_keys{age="30-60d"}')).toBe(1);
     expect(older.get('portcullis_keyring_data_key_age_seconds')).toBeGreaterThan(39 * 86_400);
+    t.clock.advance(-40 * DAY);
+  });
+
+  it('OAuth client secrets by age bucket, from issue or the last rotation', async () => {
+    const client = await createOAuthClient(t, { consumerId: await t.createConsumer(), scopes: ['companies:read'] });
+    const young = await scrape();
+    expect(young.get('portcullis_oauth_client_secrets{age="0-7d"}')).toBe(1);
+    t.clock.advance(40 * DAY);
+    const older = await scrape();
+    expect(older.get('portcullis_oauth_client_secrets{age="0-7d"}')).toBe(0);
+    expect(older.get('portcullis_oauth_client_secrets{age="30-60d"}')).toBe(1);
+    expect((await t.admin('POST', `/admin/v1/clients/${client.client_id}/rotate-secret`, { grace: '0s' })).status).toBe(200);
+    const rotated = await scrape();
+    expect(rotated.get('portcullis_oauth_client_secrets{age="0-7d"}')).toBe(1);
+    expect(rotated.get('portcullis_oauth_client_secrets{age="30-60d"}')).toBe(0);
     t.clock.advance(-40 * DAY);
   });
 });

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { CREDENTIAL_CHECKSUM_LENGTH, CREDENTIAL_ID_LENGTH, encodeBase62, generateCredential, randomBase62 } from '@portcullis/protocol';
+import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companiesService, expectProblem, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway } from '../helpers/gateway.js';
@@ -71,5 +72,18 @@ describe('brute-force defence', () => {
     // The right secret still works, from any address that is not itself blocked.
     expect((await from('192.0.2.52', key)).status).toBe(200);
     expect((await from('203.0.113.10', key)).status).toBe(200);
+  });
+
+  it('counts refused bearer JWTs like refused keys: an IP forging tokens is blocked and audited', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const forged = () =>
+      new SignJWT({ client_id: 'cli_forged', scope: 'companies:read' }).setProtectedHeader({ alg: 'ES256', kid: 'forged', typ: 'at+jwt' }).setIssuer(t.gateway.oauth.issuer).setAudience(t.gateway.oauth.issuer).setSubject('cli_forged').setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    const attacker = '198.51.100.9';
+    const blocksBefore = await metric(/portcullis_brute_force_blocks_total\{kind="ip"\} (\d+)/);
+    for (let i = 0; i < 5; i++) expectProblem(await from(attacker, await forged()), 401, 'invalid-credential');
+    expectProblem(await from(attacker, await forged()), 429, 'rate-limited');
+    expectProblem(await from(attacker, key), 429, 'rate-limited'); // blocked: not even a good key is looked up
+    expect(await metric(/portcullis_brute_force_blocks_total\{kind="ip"\} (\d+)/)).toBe(blocksBefore + 1);
+    await expect.poll(audited).toContain(`ip:${attacker}`);
   });
 });

@@ -28,6 +28,8 @@ describe('portcullis start', () => {
     upstream.onRequest((_req, res) => setTimeout(() => res.end('{"finished":true}'), 700));
     const gw = spawnCli(['start', '--config', config]);
     const [, url] = await gw.waitFor(/"url":"(https:\/\/[^"]+)"/);
+    // First start: a one-time console setup link on the terminal, its token never in a log line.
+    const [, token] = await gw.waitFor(/\/console\/setup#token=([A-Za-z0-9_-]{43})/);
     const agent = new Agent({ connect: { ca: readFileSync(join(dir, 'data', 'tls', 'ca.pem')) } });
     const inFlight = request(`${url}/slow`, { dispatcher: agent });
     await new Promise((r) => setTimeout(r, 200));
@@ -37,6 +39,7 @@ describe('portcullis start', () => {
     expect(await res.body.json()).toEqual({ finished: true });
     expect(await gw.exit).toBe(0);
     expect(gw.output()).toContain('gateway stopped');
+    expect(gw.output().split('\n').filter((line) => line.startsWith('{') && line.includes(token as string))).toEqual([]);
     await expect(request(`${url}/slow`, { dispatcher: agent })).rejects.toThrow();
     await agent.close();
   });

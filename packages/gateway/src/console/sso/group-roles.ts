@@ -1,5 +1,5 @@
-import { CONSOLE_ROLES } from '../../config/sso-schema.js';
-import type { ConsoleRole } from '../../config/sso-schema.js';
+import { CONSOLE_ROLES } from '../../accounts/model.js';
+import type { ConsoleRole } from '../../accounts/model.js';
 
 /**
  * The highest role that any of the person's groups maps to, or undefined when none does (refused: no

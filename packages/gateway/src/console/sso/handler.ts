@@ -11,7 +11,7 @@ import { createOidcSso } from './oidc.js';
 import type { OidcSso } from './oidc.js';
 import { SsoRefusal } from './refusal.js';
 import type { SsoRefusalReason } from './refusal.js';
-import { DEFAULT_RETURN_TO, safeReturnTo } from './return-to.js';
+import { CONSOLE_HOME, safeReturnTo } from '../return-to.js';
 import { createSamlSso } from './saml.js';
 import type { SamlSso } from './saml.js';
 
@@ -70,7 +70,7 @@ export function createSsoHandler(options: SsoHandlerOptions): SsoHandler {
     const method = req.method ?? 'GET';
     const login = (start: (res: ServerResponse, requestId: string, returnTo: string) => Promise<void>) => {
       const asked = query.get('returnTo');
-      const returnTo = asked === null ? DEFAULT_RETURN_TO : safeReturnTo(asked);
+      const returnTo = asked === null ? CONSOLE_HOME : safeReturnTo(asked);
       if (returnTo === undefined) throw new SsoRefusal('unsafe_return_to', `returnTo ${JSON.stringify(String(asked).slice(0, 200))}`);
       return start(res, requestId, returnTo);
     };

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConsoleRole } from '../../config/sso-schema.js';
+import type { ConsoleRole } from '../../accounts/model.js';
 
 /** A person the IdP vouched for, after every check: signature, audience, recipient, replay, group. */
 export interface SsoIdentity {

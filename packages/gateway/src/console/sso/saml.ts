@@ -7,7 +7,7 @@ import type { Database } from '../../store/sql.js';
 import { bindBrowser, browserBinding, readForm, redirect } from './browser.js';
 import { groupList, roleForGroups } from './group-roles.js';
 import type { SsoIdentity } from './identity.js';
-import { DEFAULT_RETURN_TO, safeReturnTo } from './return-to.js';
+import { CONSOLE_HOME, safeReturnTo } from '../return-to.js';
 import { claimOnce, peekPending, savePending, takePending } from './sso-repository.js';
 import { SsoRefusal } from './refusal.js';
 
@@ -107,7 +107,7 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
       if (!role) throw new SsoRefusal('no_role', `none of the groups [${groups.join(', ')}] maps to a role`);
       const email = attributes[config.emailAttribute];
       const identity: SsoIdentity = { provider: 'saml', subject: profile.nameID, ...(typeof email === 'string' ? { email } : {}), groups, role };
-      return { identity, returnTo: safeReturnTo(form?.get('RelayState')) ?? DEFAULT_RETURN_TO };
+      return { identity, returnTo: safeReturnTo(form?.get('RelayState')) ?? CONSOLE_HOME };
     },
 
     metadata() {

@@ -1,0 +1,77 @@
+import { selectNewestFirst } from '../store/filtered-query.js';
+import type { Sql } from '../store/sql.js';
+import type { AccessRecord } from './access-records.js';
+
+/** SQL for access records: batched insert, filtered pages, retention. Returns domain types, never rows. */
+
+const COLUMNS = ['at', 'request_id', 'consumer_id', 'credential_id', 'credential_kind', 'service', 'route', 'method', 'path', 'status', 'latency_ms', 'upstream_ms', 'client_ip', 'problem'] as const;
+const TYPES = ['timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int4', 'float8', 'float8', 'text', 'text'] as const;
+
+/** A whole batch in one statement: one array parameter per column, unnested together. */
+export async function insertAccessRecords(sql: Sql, records: readonly AccessRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const columns: unknown[][] = COLUMNS.map(() => []);
+  for (const r of records) {
+    const values = [r.at.toISOString(), r.requestId, r.consumerId, r.credentialId, r.credentialKind, r.service, r.route, r.method, r.path, r.status, r.latencyMs, r.upstreamMs, r.clientIp, r.problem];
+    values.forEach((v, i) => (columns[i] as unknown[]).push(v));
+  }
+  const unnest = TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+  await sql.query(`INSERT INTO access_records (${COLUMNS.join(', ')}) SELECT * FROM unnest(${unnest})`, columns);
+}
+
+export async function purgeAccessRecords(sql: Sql, before: Date): Promise<number> {
+  const rows = await sql.query('DELETE FROM access_records WHERE at < $1 RETURNING 1', [before.toISOString()]);
+  return rows.length;
+}
+
+export interface AccessFilter {
+  readonly consumer?: string;
+  readonly credential?: string;
+  readonly service?: string;
+  readonly status?: number;
+  readonly clientIp?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  /** Records older than this sequence number (the cursor of the previous page). */
+  readonly before?: string;
+}
+
+export interface StoredAccessRecord extends AccessRecord {
+  readonly seq: string;
+}
+
+/** Newest first, `limit` at most, filtered; the last record's seq is the next page's cursor. */
+export async function queryAccessRecords(sql: Sql, filter: AccessFilter, limit: number): Promise<StoredAccessRecord[]> {
+  const rows = await selectNewestFirst(
+    sql,
+    `SELECT seq, ${COLUMNS.join(', ')} FROM access_records`,
+    [
+      ['consumer_id = ?', filter.consumer],
+      ['credential_id = ?', filter.credential],
+      ['service = ?', filter.service],
+      ['status = ?', filter.status],
+      ['client_ip = ?', filter.clientIp],
+      ['at >= ?', filter.since?.toISOString()],
+      ['at < ?', filter.until?.toISOString()],
+      ['seq < ?', filter.before],
+    ],
+    limit,
+  );
+  return rows.map((row) => ({
+    seq: row.seq as string,
+    at: row.at as Date,
+    requestId: row.request_id as string,
+    consumerId: row.consumer_id as string | null,
+    credentialId: row.credential_id as string | null,
+    credentialKind: row.credential_kind as string | null,
+    service: row.service as string | null,
+    route: row.route as string | null,
+    method: row.method as string,
+    path: row.path as string,
+    status: row.status as number,
+    latencyMs: row.latency_ms as number,
+    upstreamMs: row.upstream_ms as number | null,
+    clientIp: row.client_ip as string,
+    problem: row.problem as string | null,
+  }));
+}
