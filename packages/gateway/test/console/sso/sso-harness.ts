@@ -50,7 +50,7 @@ export interface SsoHarness {
 }
 
 /** A port picked up front, so the ACS and redirect URLs can be written into the configuration. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as AddressInfo;
