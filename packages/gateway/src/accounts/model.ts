@@ -1,8 +1,8 @@
 /** The people who administer Portcullis through the console, and their sessions (docs/console.md). */
 
 /** The admin roles, highest first (the same names as admin tokens, CONTRACT §5). */
-export const CONSOLE_ROLES = ['owner', 'admin', 'developer', 'auditor'] as const;
-export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+export { ROLES as CONSOLE_ROLES, type Role as ConsoleRole } from '../lib/roles.js';
+import { ROLES as CONSOLE_ROLES, type Role as ConsoleRole } from '../lib/roles.js';
 
 /** True when `role` is `limit` or below it: nobody grants a role above their own. */
 export function roleAtMost(role: ConsoleRole, limit: ConsoleRole): boolean {

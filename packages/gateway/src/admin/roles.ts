@@ -4,9 +4,10 @@
  * every actor, token or console session, before the operation runs.
  */
 
+import { ROLES, type Role } from '../lib/roles.js';
+
 /** Highest first: a role may grant only itself and the roles after it. */
-export const ROLES = ['owner', 'admin', 'developer', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 export const PERMISSIONS = [
   'consumers:read',

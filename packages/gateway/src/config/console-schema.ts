@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './syntax.js';
+import { ssoSchema } from './sso-schema.js';
 
 /**
  * The web console and its sign-in (docs/console.md). Every default lives here; docs/configuration.md
@@ -30,5 +31,7 @@ export const consoleSchema = z
       .prefault({}),
     /** The name authenticator apps show beside the code. */
     totpIssuer: z.string().min(1).max(64).default('Portcullis'),
+    /** Single sign-on through SAML or OIDC identity providers (docs/sso.md). */
+    sso: ssoSchema.optional(),
   })
   .prefault({});

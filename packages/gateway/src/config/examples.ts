@@ -16,6 +16,15 @@ const EXAMPLES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^alerts\.webhooks/, 'alerts:\n  webhooks:\n    - { url: https://hooks.example.com/portcullis, keyId: ops, secretEnv: PORTCULLIS_WEBHOOK_SECRET }'],
   [/^alerts(\.|$)/, 'alerts: { failureSpike: { failures: 20, window: 1m } }'],
   [/^telemetry(\.|$)/, 'telemetry: { otlp: { endpoint: https://otel-collector:4318 } }'],
+  [
+    /^console\.sso\.saml/,
+    'console:\n  sso:\n    saml:\n      entryPoint: https://idp.example.com/sso/saml\n      idpCerts: [./idp-signing.pem]\n      entityId: https://admin.example.com/portcullis\n      acsUrl: https://admin.example.com:8444/console/sso/saml/acs\n      groupRoles: { portcullis-admins: admin, portcullis-auditors: auditor }',
+  ],
+  [
+    /^console\.sso\.oidc/,
+    'console:\n  sso:\n    oidc:\n      issuer: https://login.example.com/realms/ops\n      clientId: portcullis\n      clientSecretEnv: PORTCULLIS_OIDC_CLIENT_SECRET\n      redirectUri: https://admin.example.com:8444/console/sso/oidc/callback\n      groupRoles: { portcullis-admins: admin }',
+  ],
+  [/^console(\.|$)/, 'console:\n  sso:\n    only: true\n    breakGlassOwners: [owner]'],
   [/^services\[\d+\]\.routes\[\d+\]/, 'routes:\n  - { match: "GET /companies/*", scopes: [companies:read] }'],
   [/^services\[\d+\]\.rateLimit/, 'rateLimit: { requests: 100, per: 1m }'],
   [/^services\[\d+\]\.name$/, 'name: companies'],

@@ -7,6 +7,7 @@ import { describeIssue, knownKeysAt } from './messages.js';
 import { configSchema, REDIS_DEFAULTS } from './schema.js';
 import type { ParsedConfig } from './schema.js';
 import { configWarnings } from './warnings.js';
+import { resolveSsoPaths } from './sso-schema.js';
 
 export { formatPath } from './messages.js';
 
@@ -47,6 +48,7 @@ export function validateConfig(input: unknown, source: string, baseDir: string, 
       checkReadable(service.ca, `services[${i}].ca`, problems);
     }
   });
+  resolveSsoPaths(config.console.sso, baseDir, problems);
   // Connection strings with passwords may only come from the environment (CONTRACT §2).
   if (env.PORTCULLIS_DATABASE_URL) config.database = { url: env.PORTCULLIS_DATABASE_URL };
   if (env.PORTCULLIS_REDIS_URL) config.redis = { ...REDIS_DEFAULTS, ...config.redis, url: env.PORTCULLIS_REDIS_URL };

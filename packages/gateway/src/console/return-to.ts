@@ -1,16 +1,25 @@
-/**
- * Where to go after signing in. Only a path inside the console is followed: anything else (another
- * origin, a scheme, `//host`, `/\host`, which browsers read as another host) goes to the console's
- * start page, so a crafted sign-in link cannot send a user elsewhere (OWASP Unvalidated Redirects).
- */
+/** Where a sign-in lands when no (safe) returnTo was asked for. */
 export const CONSOLE_HOME = '/console/';
 
-export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 512) return CONSOLE_HOME;
-  // Control characters and backslashes are refused outright: browsers strip or convert them.
-  if (value.includes('\\') || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return CONSOLE_HOME;
-  if (!value.startsWith('/console/') && value !== '/console') return CONSOLE_HOME;
-  const resolved = new URL(value, 'https://console.invalid');
-  if (resolved.origin !== 'https://console.invalid' || !resolved.pathname.startsWith('/console')) return CONSOLE_HOME;
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+/**
+ * `returnTo` as a same-origin console path, or undefined when it is anything else: the caller falls
+ * back to CONSOLE_HOME (password sign-in) or refuses (SSO). Only a path under /console/ is accepted:
+ * no scheme, no host, no `//` or `\` that a browser would read as another host, no control characters
+ * (browsers strip or convert them). Anything else would make sign-in an open redirect (OWASP
+ * Unvalidated Redirects).
+ */
+export function safeReturnTo(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (value.length > 2048 || !value.startsWith('/') || value.startsWith('//')) return undefined;
+  if (value.includes('\\') || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return undefined;
+  const base = 'https://console.invalid';
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== base) return undefined;
+  if (url.pathname !== '/console' && !url.pathname.startsWith('/console/')) return undefined;
+  return `${url.pathname}${url.search}${url.hash}`;
 }

@@ -9,7 +9,7 @@ import type { IssuedSession } from '../accounts/sessions.js';
 import { beginTotpEnrolment, finishEnrolment, mfaStep, passwordStep, startSetup } from '../accounts/sign-in.js';
 import type { ConsoleSession } from '../accounts/model.js';
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from './cookies.js';
-import { safeReturnTo } from './return-to.js';
+import { CONSOLE_HOME, safeReturnTo } from './return-to.js';
 import { headerValue } from './session-actor.js';
 
 /** What a sign-in route answers: a JSON body, and a new session to set as the cookie (or the cookie to clear). */
@@ -79,7 +79,7 @@ export function signInRoutes(deps: AccountDeps): Record<string, (call: SignInCal
     'POST login': async ({ req, body, ip }) => {
       const input = parse(loginBody, body);
       const issued = await passwordStep(deps, { ...input, ip }, readSessionCookie(req));
-      return { status: 200, body: await issuedBody(deps, issued, { next: safeReturnTo(input.returnTo) }), session: issued };
+      return { status: 200, body: await issuedBody(deps, issued, { next: safeReturnTo(input.returnTo) ?? CONSOLE_HOME }), session: issued };
     },
     'POST mfa': async ({ req, body, ip }) => {
       const { id, session } = await current(deps, req);

@@ -103,6 +103,9 @@ export const SERVER_ERROR_CODES = [
   'port_unavailable',
 ] as const;
 
+/** A console single sign-on refused (its `reason` says why: a bad signature, a replay, no role...). */
+export const SSO_ERROR_CODES = ['sso_refused'] as const;
+
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 export type KeyringErrorCode = (typeof KEYRING_ERROR_CODES)[number];
@@ -111,7 +114,8 @@ export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 export type AdminErrorCode = (typeof ADMIN_ERROR_CODES)[number];
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
-export type ErrorCode = ConfigErrorCode | StoreErrorCode | KeyringErrorCode | CredentialErrorCode | AccountErrorCode | AdminErrorCode | CliErrorCode | ServerErrorCode;
+export type SsoErrorCode = (typeof SSO_ERROR_CODES)[number];
+export type ErrorCode = ConfigErrorCode | StoreErrorCode | KeyringErrorCode | CredentialErrorCode | AccountErrorCode | AdminErrorCode | CliErrorCode | ServerErrorCode | SsoErrorCode;
 
 /** The one base class. Subclasses narrow `code` to their family and set `name`. */
 export class PortcullisError<C extends ErrorCode = ErrorCode> extends Error {

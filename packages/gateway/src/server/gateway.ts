@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { Config } from '../config/load.js';
 import { PortcullisError } from '../lib/errors.js';
@@ -20,6 +21,8 @@ import { createConsoleHandler } from '../console/handler.js';
 import { createConsoleSessions } from '../console/session-actor.js';
 import type { ConsoleSessions } from '../console/session-actor.js';
 import { DEFAULT_CONSOLE_DIR } from '../console/static-files.js';
+import { createSsoHandler, SSO_PREFIX } from '../console/sso/handler.js';
+import { passwordLoginAllowed } from '../console/sso/sso-only.js';
 import { recordLastUsed } from '../credentials/repository.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { KeyVerifier } from '../credentials/verify-key.js';
@@ -304,7 +307,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const dataPlane = handleData;
     handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
     let selfUrl = '';
-    const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer } };
+    const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer },
+      // With console.sso.only, a password sign-in is refused (as a wrong password) but for the break-glass owners.
+      passwordLoginAllowed: (attempt) => passwordLoginAllowed(config.console.sso, attempt) };
     const consoleSessions = createConsoleSessions(accounts);
     let apiDocument: Record<string, unknown> | undefined; // built on first request: no cost at start
     const adminApi = createAdminHandler({
@@ -322,7 +327,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const consoleFor = config.console.enabled
       ? createConsoleHandler({ accounts, logger, staticDir: DEFAULT_CONSOLE_DIR, clientIp: (req) => resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) })
       : () => undefined;
-    handleAdmin = (req, res) => (consoleFor(req.url) ?? adminApi)(req, res);
+    const ssoConfig = config.console.enabled ? config.console.sso : undefined;
+    const sso = ssoConfig
+      ? createSsoHandler({
+          sso: ssoConfig, source: config.source, db, logger, env: options.env,
+          // A verified SSO identity gets an active console session: the IdP enforces MFA (docs/sso.md).
+          startSession: (req, res, id) => consoleSessions.startSession(req, res, { ssoSubject: `${id.provider}:${id.subject}`, role: id.role, mfaDone: true }),
+        })
+      : undefined;
+    const consoleOrApi = (req: IncomingMessage, res: ServerResponse) => (consoleFor(req.url) ?? adminApi)(req, res);
+    // SSO answers under /console/sso/ before the console, which answers every other path under /console/.
+    handleAdmin = sso
+      ? (req, res) => {
+          if (!req.url?.startsWith(SSO_PREFIX)) return consoleOrApi(req, res);
+          void sso.handle(req, res, randomUUID()).then((handled) => {
+            if (!handled) consoleOrApi(req, res);
+          });
+        }
+      : consoleOrApi;
     const sweep = setInterval(() => {
       sweepSessions(accounts).catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not remove expired console sessions'));
     }, 10 * 60_000);

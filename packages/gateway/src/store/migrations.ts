@@ -197,4 +197,14 @@ ALTER TABLE oauth_clients ADD COLUMN secret_created_at timestamptz;
 UPDATE oauth_clients SET secret_created_at = created_at WHERE secret_hash IS NOT NULL;
 `,
   },
+  {
+    id: '0009_sso',
+    sql: `
+CREATE TABLE sso_one_time (                   -- SSO state used once: pending sign-ins, seen SAML assertion ids
+  kind text NOT NULL, id text NOT NULL, data jsonb NOT NULL, expires_at timestamptz NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX sso_one_time_expires_idx ON sso_one_time (expires_at);
+`,
+  },
 ];

@@ -13,11 +13,12 @@ import {
   KEYRING_ERROR_CODES,
   PortcullisError,
   SERVER_ERROR_CODES,
+  SSO_ERROR_CODES,
   STORE_ERROR_CODES,
 } from '../../src/lib/errors.js';
 import { StoreError } from '../../src/store/errors.js';
 
-const families = [CONFIG_ERROR_CODES, STORE_ERROR_CODES, KEYRING_ERROR_CODES, CREDENTIAL_ERROR_CODES, ACCOUNT_ERROR_CODES, ADMIN_ERROR_CODES, CLI_ERROR_CODES, SERVER_ERROR_CODES];
+const families = [CONFIG_ERROR_CODES, STORE_ERROR_CODES, KEYRING_ERROR_CODES, CREDENTIAL_ERROR_CODES, ACCOUNT_ERROR_CODES, ADMIN_ERROR_CODES, CLI_ERROR_CODES, SERVER_ERROR_CODES, SSO_ERROR_CODES];
 
 describe('one error model', () => {
   it('has one code style and no code in two families (a code means one thing)', () => {

@@ -49,7 +49,7 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
           'access_records', 'admin_tokens', 'alerts', 'api_keys', 'audit_events', 'audit_head',
           'console_login_failures', 'console_recovery_codes', 'console_sessions', 'console_setup_tokens', 'console_users', 'consumers', 'data_keys',
           'key_networks', 'oauth_authorization_requests', 'oauth_clients', 'oauth_codes', 'oauth_refresh_tokens', 'oauth_revoked_tokens',
-          'oauth_signing_keys', 'oauth_token_families', 'oauth_used_assertions', 'schema_migrations', 'signing_keys',
+          'oauth_signing_keys', 'oauth_token_families', 'oauth_used_assertions', 'schema_migrations', 'signing_keys', 'sso_one_time',
         ]);
       });
 
