@@ -80,7 +80,7 @@ function sample(pid, storeDir) {
   let fds = 0;
   let storeFiles = 0;
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let target = '';
+    let target;
     try {
       target = readlinkSync(`/proc/${pid}/fd/${fd}`);
     } catch {
