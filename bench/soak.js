@@ -3,7 +3,7 @@
 // Passes when no answer is a 5xx, the gateway's RSS grows less than 10% after warm-up, and its
 // descriptor count does not grow. Prints one JSON summary line last; exit 1 on failure.
 // SOAK_DURATION (s, default 600), SOAK_WARMUP (s, default 60), SOAK_PROBE (s, max-rate probe, default 15),
-// SOAK_CONNECTIONS (default 32). The short variant runs in the suite (test/reliability/soak.test.ts).
+// SOAK_CONNECTIONS (default 32), SOAK_DATABASE_URL (PostgreSQL instead of the embedded store). The short variant runs in the suite (test/reliability/soak.test.ts).
 import { spawn } from 'node:child_process';
 import { createSecretKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ async function startGateway(dir, upstreamUrl) {
       'listen: { port: 0 }',
       'admin: { port: 0 }',
       'dataDir: ./data',
+      // SOAK_DATABASE_URL: run on PostgreSQL (an empty database) instead of the embedded store.
+      ...(process.env.SOAK_DATABASE_URL ? [`database: { url: "${process.env.SOAK_DATABASE_URL}" }`] : []),
       'log: { level: info, access: false }',
       'bruteForce: { ipFailures: 100000000, credentialFailures: 100000000, slowAfter: 100000000 }',
       'services:',
