@@ -3,7 +3,10 @@
 // Passes when no answer is a 5xx, the gateway's RSS grows less than 10% after warm-up, and its
 // descriptor count does not grow. Prints one JSON summary line last; exit 1 on failure.
 // SOAK_DURATION (s, default 600), SOAK_WARMUP (s, default 60), SOAK_PROBE (s, max-rate probe, default 15),
-// SOAK_CONNECTIONS (default 32), SOAK_DATABASE_URL (PostgreSQL instead of the embedded store). The short variant runs in the suite (test/reliability/soak.test.ts).
+// SOAK_CONNECTIONS (default 32), SOAK_DATABASE_URL (PostgreSQL instead of the embedded store),
+// SOAK_GC (default 1: a full garbage collection in the gateway before each memory sample, through its
+// inspector on a loopback port of its own; 0: sample wherever the collector happens to be).
+// The short variant runs in the suite (test/reliability/soak.test.ts).
 import { spawn } from 'node:child_process';
 import { createSecretKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +14,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
+import { Pool, WebSocket } from 'undici';
 import { signRequest } from '../packages/protocol/dist/index.js';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -20,6 +23,7 @@ const settings = {
   warmup: env('SOAK_WARMUP', 60),
   probe: env('SOAK_PROBE', 15),
   connections: env('SOAK_CONNECTIONS', 32),
+  gc: env('SOAK_GC', 1) === 1,
 };
 const BIN = fileURLToPath(new URL('../packages/gateway/bin/portcullis.js', import.meta.url));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,7 +60,9 @@ async function startGateway(dir, upstreamUrl) {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [BIN, 'start', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The inspector (loopback, a free port) only lets the soak collect garbage before it reads memory.
+  const inspect = settings.gc ? ['--inspect=127.0.0.1:0'] : [];
+  const child = spawn(process.execPath, [...inspect, BIN, 'start', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
@@ -67,7 +73,44 @@ async function startGateway(dir, upstreamUrl) {
   const url = out.match(/"url":"([^"]+)"/)?.[1];
   const adminUrl = out.match(/"adminUrl":"([^"]+)"/)?.[1];
   if (!url || !adminUrl) throw new Error(`the gateway did not start:\n${out}`);
-  return { child, url, adminUrl, output: () => out };
+  const inspector = settings.gc ? await connectInspector(out.match(/Debugger listening on (ws:\/\/\S+)/)?.[1]) : undefined;
+  return { child, url, adminUrl, inspector, output: () => out };
+}
+
+/**
+ * A Chrome DevTools Protocol session on the gateway's inspector. RSS read at a random point of V8's
+ * collection cycle swings by a third on its own (old space fills with dead request objects until a
+ * mark-compact), more than the 10% the soak looks for; read after a full collection, it shows what the
+ * gateway keeps.
+ */
+async function connectInspector(url) {
+  if (!url) throw new Error('the gateway did not print its inspector address');
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', () => reject(new Error('could not connect to the gateway inspector')), { once: true });
+  });
+  let nextId = 1;
+  const waiting = new Map();
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(event.data);
+    waiting.get(message.id)?.(message);
+    waiting.delete(message.id);
+  });
+  const call = (method) => new Promise((resolve) => {
+    const id = nextId++;
+    waiting.set(id, resolve);
+    socket.send(JSON.stringify({ id, method }));
+  });
+  return {
+    /** A full collection, then the heap's used size (bytes). */
+    async collect() {
+      await call('HeapProfiler.collectGarbage');
+      const usage = await call('Runtime.getHeapUsage');
+      return usage.result?.usedSize ?? 0;
+    },
+    close: () => socket.close(),
+  };
 }
 
 /**
@@ -191,10 +234,17 @@ async function main() {
     const rate = Math.max(1, Math.floor(maxRate * 0.8));
     const samples = [];
     const started = performance.now();
-    const tick = () => samples.push({ at: (performance.now() - started) / 1000, ...sample(gateway.child.pid, join(dir, 'data', 'db')) });
+    let sampling = Promise.resolve();
+    const tick = () => {
+      sampling = sampling.then(async () => {
+        const heapUsed = gateway.inspector ? await gateway.inspector.collect() : undefined;
+        samples.push({ at: (performance.now() - started) / 1000, heapUsed, ...sample(gateway.child.pid, join(dir, 'data', 'db')) });
+      });
+    };
     tick();
     const soak = await drive(pool, creds, origin, settings.duration, rate, tick);
     tick();
+    await sampling;
     await pool.close();
 
     const afterWarmup = samples.filter((s) => s.at >= settings.warmup);
@@ -216,6 +266,8 @@ async function main() {
       gateway5xx: soak.serverErrors + probe.serverErrors,
       rssMiB: { afterWarmup: +(median(base.map((s) => s.rss)) / 2 ** 20).toFixed(1), end: +(median(last.map((s) => s.rss)) / 2 ** 20).toFixed(1) },
       rssGrowthPercent: +(rssGrowth * 100).toFixed(1),
+      memorySampledAfterGc: settings.gc,
+      ...(settings.gc ? { heapUsedMiB: { afterWarmup: +(median(base.map((s) => s.heapUsed)) / 2 ** 20).toFixed(1), end: +(median(last.map((s) => s.heapUsed)) / 2 ** 20).toFixed(1) } } : {}),
       fds: { afterWarmup: median(base.map((s) => s.fds)), end: median(last.map((s) => s.fds)) },
       fdGrowth,
       storeFiles: { afterWarmup: median(base.map((s) => s.storeFiles)), end: median(last.map((s) => s.storeFiles)) },
@@ -224,6 +276,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     process.exitCode = summary.pass ? 0 : 1;
   } finally {
+    gateway?.inspector?.close();
     gateway?.child.kill('SIGTERM');
     if (gateway) await new Promise((resolve) => gateway.child.once('exit', resolve));
     await upstream.close();

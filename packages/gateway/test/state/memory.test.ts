@@ -20,4 +20,12 @@ describe('memory nonce store bound', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await nonces.claim('b', 60_000)).toBe(true);
   });
+
+  it('tells 100,000 distinct nonces apart and catches each one replayed (nonces are held as digests)', async () => {
+    const nonces = createMemoryNonceStore();
+    const all = Array.from({ length: 100_000 }, (_, i) => `sig_key:${i.toString(36)}`);
+    for (const nonce of all) expect(await nonces.claim(nonce, 60_000)).toBe(true);
+    for (const nonce of all) expect(await nonces.claim(nonce, 60_000)).toBe(false);
+    expect(await nonces.claim('sig_other:0', 60_000)).toBe(true);
+  });
 });
