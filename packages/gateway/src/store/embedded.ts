@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { PGlite, TransactionAbortedError, types } from '@electric-sql/pglite';
-import type { ParserOptions, Transaction } from '@electric-sql/pglite';
-import { loadTemplate } from './embedded-template.js';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EmbeddedReply, EmbeddedRequest, EmbeddedWorkerData, SerializedError } from './embedded-messages.js';
 import { StoreError } from './errors.js';
 import { acquireLockFile } from './lock-file.js';
 import type { LockFile } from './lock-file.js';
@@ -18,22 +18,12 @@ export interface EmbeddedOptions {
 }
 
 /**
- * Values come back as node-postgres returns them, so repositories see the same JS types on both
- * backends: bytea as Buffer (PGlite: Uint8Array), int8 as a lossless string (PGlite: number or bigint
- * depending on size), date as 'YYYY-MM-DD' (both would build a Date at a timezone-dependent midnight).
+ * Opens PGlite on a worker thread (embedded-worker.ts): its statements run there, so a large write
+ * does not stop the requests on the main thread. It is one connection: every statement, transaction
+ * and session takes turns.
  */
-const parsers: ParserOptions = {
-  [types.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'), // text form is '\x' + hex
-  [types.INT8]: (text: string) => text,
-  [types.DATE]: (text: string) => text,
-};
-
-/** Opens PGlite. It is one connection: every statement, transaction and session takes turns. */
 export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Database> {
-  if (options.dataDir === undefined) {
-    const template = loadTemplate();
-    return new EmbeddedDatabase(await PGlite.create({ parsers, ...(template ? { loadDataDir: template } : {}) }), undefined);
-  }
+  if (options.dataDir === undefined) return new EmbeddedDatabase(await EmbeddedConnection.open(undefined), undefined);
   const dir = resolve(options.dataDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const lock = await acquireLockFile(join(dir, 'db.lock'), dir);
@@ -41,29 +31,156 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
     const dbDir = join(dir, 'db');
     await mkdir(dbDir, { recursive: true, mode: 0o700 });
     await chmod(dbDir, 0o700); // database files are credentials' hashes and wrapped keys: owner only
-    // A new store starts from the build-time template instead of running initdb (see embedded-template.ts).
-    const template = existsSync(join(dbDir, 'PG_VERSION')) ? undefined : loadTemplate();
-    return new EmbeddedDatabase(await PGlite.create({ dataDir: dbDir, parsers, ...(template ? { loadDataDir: template } : {}) }), lock);
+    return new EmbeddedDatabase(await EmbeddedConnection.open(dbDir), lock);
   } catch (error) {
     await lock.release();
     throw error;
   }
 }
 
+/** What EmbeddedDatabase needs of a connection or of one of its transactions. */
+interface Statements {
+  query(text: string, params: readonly unknown[] | undefined): Promise<unknown[]>;
+  exec(script: string): Promise<void>;
+}
+
+/** The global WebAssembly (Node's types leave it out without the DOM library). */
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } }).WebAssembly;
+let compiled: Promise<object> | undefined;
+
+/** PGlite's WebAssembly compiled once per process; every store's worker instantiates the same module. */
+function pgliteModule(): Promise<object> {
+  compiled ??= wasm.compile(readFileSync(join(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm')));
+  return compiled;
+}
+
+/** From src/store (tests) or dist/store alike, the built worker: a worker thread runs JavaScript only. */
+const WORKER_URL = new URL('../../dist/store/embedded-worker.js', import.meta.url);
+
+/** The main thread's side of the worker: numbered requests, answered in any order. */
+class EmbeddedConnection implements Statements {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, { resolve(rows: unknown[]): void; reject(error: Error): void }>();
+  #nextId = 1;
+  #gone: Error | undefined;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.on('message', (message: EmbeddedReply) => this.#settle(message));
+    // A worker that dies (a WebAssembly abort, out of memory) fails every waiting statement, and later ones.
+    worker.on('error', (error) => this.#fail(new StoreError('unavailable', `the embedded database stopped: ${error.message}`)));
+    worker.on('exit', () => this.#fail(closedError()));
+  }
+
+  static async open(dbDir: string | undefined): Promise<EmbeddedConnection> {
+    const workerData: EmbeddedWorkerData = { dbDir, wasmModule: await pgliteModule() };
+    const connection = new EmbeddedConnection(new Worker(WORKER_URL, { workerData }));
+    connection.#waiting.set(0, { resolve: () => undefined, reject: () => undefined });
+    try {
+      await connection.#wait(0);
+    } catch (error) {
+      await connection.#worker.terminate();
+      throw error;
+    }
+    return connection;
+  }
+
+  query(text: string, params: readonly unknown[] | undefined, tx?: number): Promise<unknown[]> {
+    return this.#call({ id: this.#nextId++, op: 'query', text, params: params ? [...params] : undefined, tx }).then(buffersBack);
+  }
+
+  async exec(script: string, tx?: number): Promise<void> {
+    await this.#call({ id: this.#nextId++, op: 'exec', script, tx });
+  }
+
+  /** Runs `work` inside BEGIN ... COMMIT on the worker; ROLLBACK when it throws. */
+  async transaction<T>(work: (tx: Statements) => Promise<T>): Promise<T> {
+    const tx = this.#nextId++;
+    await this.#call({ id: tx, op: 'begin' });
+    let result: T;
+    try {
+      result = await work({ query: (text, params) => this.query(text, params, tx), exec: (script) => this.exec(script, tx) });
+    } catch (error) {
+      await this.#call({ id: this.#nextId++, op: 'end', tx, commit: false }).catch(() => undefined);
+      throw error;
+    }
+    await this.#call({ id: this.#nextId++, op: 'end', tx, commit: true });
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.#gone) return;
+    await this.#call({ id: this.#nextId++, op: 'close' }); // PGlite has closed its files when this answers
+    await this.#worker.terminate();
+  }
+
+  #call(request: EmbeddedRequest): Promise<unknown[]> {
+    if (this.#gone) return Promise.reject(this.#gone);
+    const done = new Promise<unknown[]>((resolve, reject) => this.#waiting.set(request.id, { resolve, reject }));
+    this.#worker.postMessage(request);
+    this.#worker.ref(); // while a statement is out, it keeps the process alive as PGlite in-process did
+    return done;
+  }
+
+  #wait(id: number): Promise<unknown[]> {
+    return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+  }
+
+  #settle(message: EmbeddedReply): void {
+    const waiting = this.#waiting.get(message.id);
+    this.#waiting.delete(message.id);
+    if (this.#waiting.size === 0) this.#worker.unref(); // an idle store never holds the process open
+    if (!waiting) return;
+    if (message.error) waiting.reject(deserialize(message.error));
+    else waiting.resolve(message.rows);
+  }
+
+  #fail(error: Error): void {
+    this.#gone ??= error;
+    for (const { reject } of this.#waiting.values()) reject(this.#gone);
+    this.#waiting.clear();
+  }
+}
+
+/** The worker's error as callers knew it in process: same message, name and SQLSTATE fields. */
+function deserialize(serialized: SerializedError): Error {
+  if (serialized.transactionAborted) return new StoreError('transaction_aborted', 'a statement failed inside the transaction; it was rolled back');
+  const error = new Error(serialized.message);
+  Object.assign(error, serialized.fields);
+  Object.defineProperty(error, 'name', { value: serialized.name, enumerable: false, configurable: true, writable: true });
+  return error;
+}
+
+/** A Buffer crosses threads as a plain Uint8Array: bytea values become Buffers again (also inside arrays). */
+function buffersBack(rows: unknown[]): unknown[] {
+  for (const row of rows as Record<string, unknown>[]) {
+    for (const key in row) {
+      const value = row[key];
+      if (value instanceof Uint8Array) row[key] = asBuffer(value);
+      else if (Array.isArray(value) && value[0] instanceof Uint8Array) row[key] = value.map((v) => (v instanceof Uint8Array ? asBuffer(v) : v));
+    }
+  }
+  return rows;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 class EmbeddedDatabase implements Database {
   readonly kind = 'embedded' as const;
-  readonly #pg: PGlite;
+  readonly #pg: EmbeddedConnection;
   readonly #lock: LockFile | undefined;
   readonly #turns = new Turns();
   #closing: Promise<void> | undefined;
 
-  constructor(pg: PGlite, lock: LockFile | undefined) {
+  constructor(pg: EmbeddedConnection, lock: LockFile | undefined) {
     this.#pg = pg;
     this.#lock = lock;
   }
 
   query<Row extends Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]> {
-    return this.#take(() => rows<Row>(this.#pg, text, params));
+    return this.#take(() => this.#pg.query(text, params) as Promise<Row[]>);
   }
 
   transaction<T>(work: (tx: ScriptSql) => Promise<T>): Promise<T> {
@@ -88,10 +205,10 @@ class EmbeddedDatabase implements Database {
 
   [runSession]<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     return this.#take(async () => {
-      // Our turn excludes every other user of this Database, so PGlite's own calls are free to use.
+      // Our turn excludes every other user of this Database, so the connection's own calls are free to use.
       const { sql, end } = closable<Session>({
-        query: (text, params) => rows(this.#pg, text, params),
-        exec: (script) => exec(this.#pg, script),
+        query: (text, params) => this.#pg.query(text, params) as Promise<never[]>,
+        exec: (script) => this.#pg.exec(script),
         transaction: (work) => this.#transaction(work),
       });
       try {
@@ -112,25 +229,18 @@ class EmbeddedDatabase implements Database {
     return this.#turns.run(fn);
   }
 
-  async #transaction<T>(work: (tx: ScriptSql) => Promise<T>): Promise<T> {
-    try {
-      return await this.#pg.transaction(async (tx) => {
-        const { sql, end } = closable<ScriptSql>({
-          query: (text, params) => rows(tx, text, params),
-          exec: (script) => exec(tx, script),
-        });
-        try {
-          return await insideScope(this, () => work(sql));
-        } finally {
-          end();
-        }
+  #transaction<T>(work: (tx: ScriptSql) => Promise<T>): Promise<T> {
+    return this.#pg.transaction(async (tx) => {
+      const { sql, end } = closable<ScriptSql>({
+        query: (text, params) => tx.query(text, params) as Promise<never[]>,
+        exec: (script) => tx.exec(script),
       });
-    } catch (error) {
-      if (error instanceof TransactionAbortedError) {
-        throw new StoreError('transaction_aborted', 'a statement failed inside the transaction; it was rolled back');
+      try {
+        return await insideScope(this, () => work(sql));
+      } finally {
+        end();
       }
-      throw error;
-    }
+    });
   }
 }
 
@@ -143,36 +253,6 @@ class Turns {
     this.#tail = result.catch(() => undefined);
     return result;
   }
-}
-
-async function rows<Row>(
-  pg: Pick<PGlite | Transaction, 'query'>,
-  text: string,
-  params: readonly unknown[] | undefined,
-): Promise<Row[]> {
-  try {
-    return (await pg.query<Row>(text, params ? [...params] : undefined)).rows;
-  } catch (error) {
-    throw scrubbed(error);
-  }
-}
-
-async function exec(pg: Pick<PGlite | Transaction, 'exec'>, script: string): Promise<void> {
-  try {
-    await pg.exec(script);
-  } catch (error) {
-    throw scrubbed(error);
-  }
-}
-
-/** PGlite attaches the parameter values to its errors; a logged error must not carry row data. */
-function scrubbed(error: unknown): unknown {
-  if (error instanceof Error) {
-    for (const key of ['params', 'queryOptions']) {
-      if (Object.hasOwn(error, key)) Reflect.deleteProperty(error, key);
-    }
-  }
-  return error;
 }
 
 function closedError(): StoreError {

@@ -1,0 +1,27 @@
+/** The messages between the embedded store (embedded.ts, main thread) and its worker (embedded-worker.ts). */
+
+export interface EmbeddedWorkerData {
+  /** Absent: in memory (tests). */
+  readonly dbDir: string | undefined;
+  /** PGlite's WebAssembly.Module, compiled once per process and shared by every embedded store in it. */
+  readonly wasmModule: object | undefined;
+}
+
+/** `tx`: the id of the `begin` request that opened the transaction to run in. */
+export type EmbeddedRequest =
+  | { readonly id: number; readonly op: 'query'; readonly text: string; readonly params: unknown[] | undefined; readonly tx: number | undefined }
+  | { readonly id: number; readonly op: 'exec'; readonly script: string; readonly tx: number | undefined }
+  | { readonly id: number; readonly op: 'begin' }
+  | { readonly id: number; readonly op: 'end'; readonly tx: number; readonly commit: boolean }
+  | { readonly id: number; readonly op: 'close' };
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  /** SQLSTATE `code`, `detail`, `constraint`...: what callers look at. Never parameter values. */
+  readonly fields: Record<string, string | number>;
+  readonly transactionAborted?: true;
+}
+
+/** Id 0 answers the start: ready, or why it could not open. */
+export type EmbeddedReply = { readonly id: number; readonly rows: unknown[]; readonly error?: undefined } | { readonly id: number; readonly error: SerializedError; readonly rows?: undefined };

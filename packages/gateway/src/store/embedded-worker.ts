@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, TransactionAbortedError, types } from '@electric-sql/pglite';
+import type { PGliteOptions, ParserOptions, Transaction } from '@electric-sql/pglite';
+import { loadTemplate } from './embedded-template.js';
+import type { EmbeddedReply, EmbeddedRequest, EmbeddedWorkerData, SerializedError } from './embedded-messages.js';
+
+/**
+ * The embedded PostgreSQL (PGlite, WebAssembly) on a thread of its own. PGlite runs every statement
+ * synchronously on the thread that calls it; on the gateway's main thread a batch of access records
+ * stopped every request in flight for 0.2-0.5 s (docs/performance.md). Here it blocks only this thread.
+ * The main thread (embedded.ts) serialises the work, so this side runs one request at a time.
+ */
+
+/**
+ * Values come back as node-postgres returns them, so repositories see the same JS types on both
+ * backends: bytea as Buffer (PGlite: Uint8Array; a Buffer arrives on the main thread as a Uint8Array
+ * and embedded.ts makes it a Buffer again), int8 as a lossless string, date as 'YYYY-MM-DD'.
+ */
+const parsers: ParserOptions = {
+  [types.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'), // text form is '\x' + hex
+  [types.INT8]: (text: string) => text,
+  [types.DATE]: (text: string) => text,
+};
+
+const port = parentPort;
+if (!port) throw new Error('embedded-worker.js runs as a worker thread of the embedded store');
+const data = workerData as EmbeddedWorkerData;
+
+/** A transaction the main thread has open: its handle, and how to end it. */
+interface OpenTransaction {
+  readonly tx: Transaction;
+  finish(commit: boolean, replyTo: number): void;
+}
+
+const transactions = new Map<number, OpenTransaction>();
+const ROLLBACK = Symbol('rollback');
+
+function reply(message: EmbeddedReply): void {
+  port!.postMessage(message);
+}
+
+/** The error's message, name and fields (SQLSTATE `code`, `detail`...), never its parameter values. */
+function serialize(error: unknown): SerializedError {
+  if (error instanceof TransactionAbortedError) return { name: 'TransactionAbortedError', message: error.message, fields: {}, transactionAborted: true };
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
+  const fields: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key === 'params' || key === 'queryOptions') continue;
+    if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
+  }
+  return { name: error.name, message: error.message, fields };
+}
+
+async function open(): Promise<PGlite> {
+  const common: PGliteOptions = { parsers, ...(data.wasmModule ? { pgliteWasmModule: data.wasmModule as PGliteOptions['pgliteWasmModule'] } : {}) };
+  if (data.dbDir === undefined) {
+    const template = loadTemplate();
+    return PGlite.create({ ...common, ...(template ? { loadDataDir: template } : {}) });
+  }
+  // A new store starts from the build-time template instead of running initdb (see embedded-template.ts).
+  const template = existsSync(join(data.dbDir, 'PG_VERSION')) ? undefined : loadTemplate();
+  return PGlite.create({ ...common, dataDir: data.dbDir, ...(template ? { loadDataDir: template } : {}) });
+}
+
+function begin(pg: PGlite, id: number): void {
+  let ending: { commit: boolean; replyTo: number } | undefined;
+  let finish: (() => void) | undefined;
+  const ended = new Promise<void>((resolve) => (finish = resolve));
+  pg.transaction(async (tx) => {
+    transactions.set(id, {
+      tx,
+      finish(commit, replyTo) {
+        ending = { commit, replyTo };
+        finish!();
+      },
+    });
+    reply({ id, rows: [] });
+    await ended;
+    if (!ending!.commit) throw ROLLBACK;
+  }).then(
+    () => reply({ id: ending!.replyTo, rows: [] }),
+    (error: unknown) => {
+      // BEGIN itself failed: nobody has been told the transaction is open.
+      if (!ending) return reply({ id, error: serialize(error) });
+      reply(error === ROLLBACK ? { id: ending.replyTo, rows: [] } : { id: ending.replyTo, error: serialize(error) });
+    },
+  ).finally(() => transactions.delete(id));
+}
+
+function target(pg: PGlite, tx: number | undefined): Pick<PGlite | Transaction, 'query' | 'exec'> {
+  if (tx === undefined) return pg;
+  const open = transactions.get(tx);
+  if (!open) throw new Error('this transaction has already ended');
+  return open.tx;
+}
+
+async function handle(pg: PGlite, request: EmbeddedRequest): Promise<void> {
+  switch (request.op) {
+    case 'query': {
+      const result = await target(pg, request.tx).query(request.text, request.params);
+      return reply({ id: request.id, rows: result.rows });
+    }
+    case 'exec':
+      await target(pg, request.tx).exec(request.script);
+      return reply({ id: request.id, rows: [] });
+    case 'begin':
+      return begin(pg, request.id);
+    case 'end': {
+      const open = transactions.get(request.tx);
+      if (!open) throw new Error('this transaction has already ended');
+      return open.finish(request.commit, request.id);
+    }
+    case 'close':
+      await pg.close();
+      return reply({ id: request.id, rows: [] }); // the main thread then terminates this thread
+  }
+}
+
+try {
+  const pg = await open();
+  port.on('message', (request: EmbeddedRequest) => {
+    handle(pg, request).catch((error: unknown) => reply({ id: request.id, error: serialize(error) }));
+  });
+  reply({ id: 0, rows: [] });
+} catch (error) {
+  reply({ id: 0, error: serialize(error) });
+}
