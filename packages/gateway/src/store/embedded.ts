@@ -74,7 +74,9 @@ class EmbeddedConnection implements Statements {
 
   static async open(dbDir: string | undefined): Promise<EmbeddedConnection> {
     const workerData: EmbeddedWorkerData = { dbDir, wasmModule: await pgliteModule() };
-    const connection = new EmbeddedConnection(new Worker(WORKER_URL, { workerData }));
+    // The process's own flags, less one a worker refuses to start with (`node --input-type=module -e ...`).
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    const connection = new EmbeddedConnection(new Worker(WORKER_URL, { workerData, execArgv }));
     connection.#waiting.set(0, { resolve: () => undefined, reject: () => undefined });
     try {
       await connection.#wait(0);
