@@ -109,7 +109,27 @@ export const rows = [
 ];
 
 const ratio = (x, y) => x / y;
-const within = (row, b, share) => ({ met: ratio(row.loaded.rps, b.loaded.rps) >= 1 - share, actual: `${ratio(row.loaded.rps, b.loaded.rps).toFixed(2)} x (b)` });
+/**
+ * What one pinned core serves of a row, in requests per unit of its upstream's CPU: the target and its
+ * upstream share the core, and the upstream runs the same code in every proxy row, so this ratio
+ * cancels the host's speed drift between rows (docs/performance.md, "Reading the numbers").
+ */
+const capacity = (row) => {
+  const { target, upstream } = row.loaded.cpuMicrosPerRequest;
+  return upstream ? upstream / (target + upstream) : undefined;
+};
+/** The same comparison on `capacity`, when both rows have an upstream. */
+const corrected = (x, y, atLeast, unit) => {
+  const cx = capacity(x);
+  const cy = capacity(y);
+  if (cx === undefined || cy === undefined) return {};
+  return { corrected: { met: cx / cy >= atLeast, actual: `${(cx / cy).toFixed(2)} x${unit}` } };
+};
+const within = (row, b, share) => ({
+  met: ratio(row.loaded.rps, b.loaded.rps) >= 1 - share,
+  actual: `${ratio(row.loaded.rps, b.loaded.rps).toFixed(2)} x (b)`,
+  ...corrected(row, b, 1 - share, ' (b)'),
+});
 
 /** The goals a run is judged against (issue 15). `needs` lists the rows a goal reads; it is skipped without them. */
 export const goals = [
@@ -117,7 +137,7 @@ export const goals = [
     id: 'vs-nginx',
     text: '(b) API key req/s >= 0.5 x (n) nginx with key and limit',
     needs: ['b', 'n'],
-    check: ({ b, n }) => ({ met: ratio(b.loaded.rps, n.loaded.rps) >= 0.5, actual: `${ratio(b.loaded.rps, n.loaded.rps).toFixed(2)} x` }),
+    check: ({ b, n }) => ({ met: ratio(b.loaded.rps, n.loaded.rps) >= 0.5, actual: `${ratio(b.loaded.rps, n.loaded.rps).toFixed(2)} x`, ...corrected(b, n, 0.5, '') }),
   },
   { id: 'jwt', text: '(c) JWT within 10% of (b)', needs: ['b', 'c'], check: ({ b, c }) => within(c, b, 0.1) },
   { id: 'memory-limit', text: '(e) memory limit within 10% of (b)', needs: ['b', 'e'], check: ({ b, e }) => within(e, b, 0.1) },

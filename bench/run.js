@@ -477,10 +477,13 @@ function report(results, outcome) {
     const { client, target, upstream } = r.loaded.cpuMicrosPerRequest;
     const other = r.loaded.otherCpuCores === undefined ? '-' : r.loaded.otherCpuCores.toFixed(2);
     const seq = r.unloaded.cpuMicrosPerRequest?.target;
-    return [`(${r.id})`, r.label, client.toFixed(1), target.toFixed(1), upstream ? upstream.toFixed(1) : '-', (client + target + upstream).toFixed(1), other, seq === undefined ? '-' : seq.toFixed(1)];
+    // Every proxy row's upstream runs the same code, so its CPU per request is a yardstick of how fast
+    // the core was during that row: the host's speed drifts by up to 2x between rows, this ratio does not.
+    const yardstick = upstream ? `${(target / upstream).toFixed(2)} x` : '-';
+    return [`(${r.id})`, r.label, client.toFixed(1), target.toFixed(1), upstream ? upstream.toFixed(1) : '-', (client + target + upstream).toFixed(1), yardstick, other, seq === undefined ? '-' : seq.toFixed(1)];
   });
   console.log(`CPU time per request during the loaded run, µs (all processes share ${cpus().length} CPUs):\n`);
-  console.log(`${table(['row', 'target', 'client', 'target', 'upstream', 'total', 'other load, cores', 'target @1 conn'], cpu)}\n`);
+  console.log(`${table(['row', 'target', 'client', 'target', 'upstream', 'total', 'target / upstream', 'other load, cores', 'target @1 conn'], cpu)}\n`);
   const noisy = results.filter((r) => r.loaded.otherCpuCores > 0.25);
   if (noisy.length > 0) {
     console.log(`  Note: other work used CPU during ${noisy.map((r) => `(${r.id})`).join(' ')}; req/s there is understated. Re-run on a quieter machine.\n`);
@@ -488,6 +491,7 @@ function report(results, outcome) {
   for (const o of outcome) {
     const mark = o.skipped ? 'SKIP' : o.met ? 'MET ' : 'MISS';
     console.log(`  [${mark}] ${o.text}${o.skipped ? ' (rows not run)' : `: ${o.actual}`}`);
+    if (o.corrected) console.log(`         drift-corrected (CPU per request against the same upstream): ${o.corrected.actual}, ${o.corrected.met ? 'met' : 'missed'}`);
   }
   console.log('');
 }
