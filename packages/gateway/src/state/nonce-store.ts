@@ -22,8 +22,8 @@ export class NonceStoreFull extends Error {
  * A nonce is held as 53 bits of an HMAC under a key of this process, not as its string: the string
  * (a concatenation of the key id and a slice of the request's Signature-Input header, which keeps the
  * whole header alive) cost about 230 bytes of heap a nonce, 150 MB at 2,000 signed requests a second
- * over one 330 s window; the number costs about 54 (35 MB). The same nonce always maps to the same number, so a
- * replay is always caught; two different nonces colliding (about 1 in 10^5 per window at a million
+ * over one 330 s window; the number costs about 54 (35 MB). The same nonce always maps to the same
+ * number, so a replay is always caught; two different nonces colliding (about 1 in 10^5 per window at a million
  * live nonces) would only refuse one honest request, and with a secret key nobody can aim for it.
  */
 export function createMemoryNonceStore(max = 1_000_000): NonceStore {

@@ -77,7 +77,6 @@ class EmbeddedConnection implements Statements {
     // The process's own flags, less one a worker refuses to start with (`node --input-type=module -e ...`).
     const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
     const connection = new EmbeddedConnection(new Worker(WORKER_URL, { workerData, execArgv }));
-    connection.#waiting.set(0, { resolve: () => undefined, reject: () => undefined });
     try {
       await connection.#wait(0);
     } catch (error) {
@@ -124,6 +123,7 @@ class EmbeddedConnection implements Statements {
     return done;
   }
 
+  /** Waits for an answer the worker sends unasked (id 0: opened, or why not). */
   #wait(id: number): Promise<unknown[]> {
     return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
   }
