@@ -95,6 +95,32 @@ export function parseClientIp(text: string): IpAddress | undefined {
   return addr;
 }
 
+/** The network, as `address/prefix` text, that holds a client address; undefined when it is not one. */
+export function clientNetwork(ip: string, v4Prefix: number, v6Prefix: number): string | undefined {
+  const addr = parseClientIp(ip);
+  if (!addr) return undefined;
+  const prefix = addr.kind() === 'ipv4' ? v4Prefix : v6Prefix;
+  return `${networkOf(addr, prefix).toString()}/${prefix}`;
+}
+
+/**
+ * What an IP-based limit counts a client address under: an IPv4 address as itself, an IPv6 address
+ * by its /64. One host or subscriber is usually given a whole /64 (often a /56 or /48), so counting
+ * IPv6 addresses one by one would hand a single client 2^64 fresh budgets, and fill memory with their
+ * counters. Remembered like parseClientIp, bounded.
+ */
+const limitKeys = new Map<string, string>();
+export function limitKeyOfIp(ip: string): string {
+  let key = limitKeys.get(ip);
+  if (key === undefined) {
+    const addr = parseClientIp(ip);
+    key = addr === undefined ? ip : addr.kind() === 'ipv6' ? `${networkOf(addr, 64).toString()}/64` : addr.toString();
+    if (limitKeys.size >= 4_096) limitKeys.clear();
+    limitKeys.set(ip, key);
+  }
+  return key;
+}
+
 export function inRanges(addr: IpAddress, ranges: readonly IpRange[]): boolean {
   for (const [net, bits] of ranges) {
     if (addr.kind() === net.kind() && addr.match(net, bits)) return true;

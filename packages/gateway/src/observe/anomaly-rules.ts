@@ -1,6 +1,6 @@
-import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
 import type { AlertsConfig } from '../config/operations-schema.js';
+import { clientNetwork } from '../http/ip-ranges.js';
 import type { AccessRecord } from './access-records.js';
 import type { Alert } from './alerts.js';
 import type { SecurityEvent } from './security-events.js';
@@ -26,17 +26,6 @@ class WindowCounter {
     this.#hits.set(subject, times);
     return times.length >= this.threshold ? times.length : undefined;
   }
-}
-
-/** `198.51.100.0/24`-style network of an address, at the configured prefix lengths. */
-export function networkOf(ip: string, v4Prefix: number, v6Prefix: number): string | undefined {
-  if (!ipaddr.isValid(ip)) return undefined;
-  let addr = ipaddr.parse(ip);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
-  const prefix = addr.kind() === 'ipv4' ? v4Prefix : v6Prefix;
-  const bytes = addr.toByteArray();
-  for (let bit = prefix; bit < bytes.length * 8; bit++) bytes[bit >> 3] = (bytes[bit >> 3] as number) & ~(0x80 >> (bit & 7));
-  return `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
 }
 
 export interface AnomalyRules {
@@ -104,7 +93,7 @@ export function createAnomalyRules(config: AlertsConfig, raise: Raise, onNewNetw
         const address = `${record.credentialId} ${record.clientIp}`;
         if (seenAddresses.has(address)) return;
         seenAddresses.set(address, true);
-        const network = networkOf(record.clientIp, config.newNetwork.ipv4Prefix, config.newNetwork.ipv6Prefix);
+        const network = clientNetwork(record.clientIp, config.newNetwork.ipv4Prefix, config.newNetwork.ipv6Prefix);
         const pair = `${record.credentialId} ${network}`;
         if (network && !seenNetworks.has(pair)) {
           seenNetworks.set(pair, true);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { ParsedConfig } from '../config/schema.js';
+import { limitKeyOfIp } from '../http/ip-ranges.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import type { Logger } from '../observe/logger.js';
@@ -54,22 +55,24 @@ export function createAuthGuard(options: {
 
   return {
     admit(ctx) {
-      const until = blockedIps.get(ctx.clientIp);
+      const ip = limitKeyOfIp(ctx.clientIp); // an IPv6 client by its /64
+      const until = blockedIps.get(ip);
       if (until === undefined) return undefined;
       const left = until - clock();
       if (left > 0) return blocked(left);
-      blockedIps.delete(ctx.clientIp);
+      blockedIps.delete(ip);
       return undefined;
     },
 
     async refused(ctx, credentialId, refusal) {
+      const ipKey = limitKeyOfIp(ctx.clientIp);
       const [ip, credential] = await Promise.all([
-        ipFailures.consume(ctx.clientIp),
+        ipFailures.consume(ipKey),
         credentialId === undefined ? undefined : credentialFailures.consume(credentialId),
       ]);
       if (!ip.allowed) {
-        blockedIps.set(ctx.clientIp, clock() + ip.resetMs);
-        noteBlock(ctx, 'ip', ctx.clientIp, ip, policy.ipFailures);
+        blockedIps.set(ipKey, clock() + ip.resetMs);
+        noteBlock(ctx, 'ip', ipKey, ip, policy.ipFailures);
         return blocked(ip.resetMs);
       }
       if (credential && !credential.allowed) {

@@ -1,6 +1,7 @@
 import { formatRateLimit, formatRateLimitPolicy } from '@portcullis/protocol';
 import type { IncomingMessage } from 'node:http';
 import type { RateLimitConfig } from '../config/schema.js';
+import { limitKeyOfIp } from '../http/ip-ranges.js';
 import { problem } from '../http/problems.js';
 import type { Problem } from '../http/problems.js';
 import type { SecurityEvents } from '../observe/security-events.js';
@@ -38,7 +39,7 @@ export function createRateLimitStage(options: RateLimitStageOptions): Stage {
 
   return async function rateLimit(_req: IncomingMessage, ctx: RequestContext): Promise<Problem | undefined> {
     // The consumer, not the credential: a rotated key or an access token spends the same budget.
-    const key = subject === 'consumer' ? ctx.principal?.consumerId : ctx.clientIp;
+    const key = subject === 'consumer' ? ctx.principal?.consumerId : limitKeyOfIp(ctx.clientIp);
     if (key === undefined) return undefined; // a consumer limit on a request without principal: the ip limit covers it
     const decision = await limiter.consume(key);
     const fields = headers(decision);

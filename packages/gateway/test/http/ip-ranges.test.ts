@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, validateConfig } from '../../src/config/load.js';
-import { checkIpRange, inRanges, normalizeIp, parseAllowList } from '../../src/http/ip-ranges.js';
+import { checkIpRange, clientNetwork, inRanges, limitKeyOfIp, normalizeIp, parseAllowList } from '../../src/http/ip-ranges.js';
 import { expectProblem, startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway } from '../helpers/gateway.js';
 
@@ -117,5 +117,21 @@ describe('key allow-lists through the admin API', () => {
     const key = await t.createKey({ consumerId, scopes: ['companies:read'], allowedIps: ['127.0.0.0/8'] });
     expect(key.allowedIps).toEqual(['127.0.0.0/8']);
     expect((await t.callWith(key.key)).status).toBe(200);
+  });
+});
+
+describe('what IP-based limits count a client under', () => {
+  it('an IPv4 address as itself (an IPv4-mapped one too), an IPv6 address by its /64', () => {
+    expect(limitKeyOfIp('203.0.113.7')).toBe('203.0.113.7');
+    expect(limitKeyOfIp('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(limitKeyOfIp('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(limitKeyOfIp('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(limitKeyOfIp('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+  });
+
+  it('names the network of an address at the given prefixes', () => {
+    expect(clientNetwork('198.51.100.77', 24, 48)).toBe('198.51.100.0/24');
+    expect(clientNetwork('2001:db8:aa:bb::1', 24, 48)).toBe('2001:db8:aa::/48');
+    expect(clientNetwork('not-an-address', 24, 48)).toBeUndefined();
   });
 });

@@ -92,3 +92,40 @@ describe('rate limits (one instance)', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+/** Behind a trusted proxy, clients can be IPv6: they are counted by /64, not one address at a time. */
+describe('rate limits for IPv6 clients', () => {
+  let t: CredentialGateway;
+
+  beforeAll(async () => {
+    t = await startCredentialGateway((url) => ({
+      trustedProxies: ['127.0.0.1/32'],
+      bruteForce: { ipFailures: 3, credentialFailures: 1000, slowAfter: 1000 },
+      services: [{ name: 'companies', upstream: url, ipRateLimit: { requests: 2, per: '1m' }, routes: [{ match: 'GET /public', public: true }, { match: 'GET /companies/*', scopes: ['companies:read'] }] }],
+    }));
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+
+  it('one /64 shares one budget: a new address in it is no new budget; another /64 has its own', async () => {
+    expect((await t.call('/public', from('2001:db8:1:2::1'))).status).toBe(200);
+    expect((await t.call('/public', from('2001:db8:1:2::2'))).status).toBe(200);
+    expectProblem(await t.call('/public', from('2001:db8:1:2:ffff::3')), 429, 'rate-limited');
+    expect((await t.call('/public', from('2001:db8:1:3::1'))).status).toBe(200);
+  });
+
+  it('brute-force blocks the /64 that failed, not only the one address', async () => {
+    const bad = { headers: { authorization: 'Bearer pck_notarealkey_000000000000000000000000000000000000', 'x-forwarded-for': '' } };
+    for (const host of ['1', '2', '3']) {
+      bad.headers['x-forwarded-for'] = `2001:db8:9:9::${host}`;
+      expect((await t.call('/companies/1', bad)).status).toBe(401);
+    }
+    bad.headers['x-forwarded-for'] = '2001:db8:9:9::4';
+    expectProblem(await t.call('/companies/1', bad), 429, 'rate-limited');
+    bad.headers['x-forwarded-for'] = '2001:db8:9:a::1';
+    expect((await t.call('/companies/1', bad)).status).toBe(401);
+  });
+});
