@@ -93,7 +93,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 /** Forks bench/child.js for `target`, starts it with `options` and resolves with what it reports. */
 function startTarget(target, options) {
   // Pinned: `taskset -c 1 node child.js`, so every thread of the target (and what it spawns) stays on CPU 1.
-  const pinned = settings.pin ? { execPath: 'taskset', execArgv: ['-c', '1', process.execPath] } : {};
+  // BENCH_NODE_FLAGS: V8/Node flags for every target child (e.g. GC settings), for A/B runs.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const pinned = settings.pin
+    ? { execPath: 'taskset', execArgv: ['-c', '1', process.execPath, ...flags] }
+    : { execArgv: flags };
   const child = fork(join(benchDir, 'child.js'), [target], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], ...pinned });
   children.add(child);
   // Targets log to stdout (the gateway at level warn): kept and summarised, not interleaved with the table.

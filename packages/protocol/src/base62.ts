@@ -22,6 +22,23 @@ export function encodeBase62(value: number | bigint, width: number): string {
   return out.padStart(width, '0');
 }
 
+const DIGIT_VALUES = new Map([...BASE62_ALPHABET].map((char, value) => [char.charCodeAt(0), value]));
+
+/**
+ * The integer a base62 string of at most 8 characters encodes (so it stays a safe integer), or -1 when
+ * a character is outside the alphabet.
+ */
+export function decodeBase62(text: string): number {
+  if (text.length > 8) throw new RangeError('decodeBase62 takes at most 8 characters');
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const digit = DIGIT_VALUES.get(text.charCodeAt(i));
+    if (digit === undefined) return -1;
+    value = value * 62 + digit;
+  }
+  return value;
+}
+
 /**
  * `length` characters drawn uniformly from the base62 alphabet.
  * Rejection sampling keeps the distribution unbiased: bytes >= 248 (= 4 * 62) are discarded.

@@ -1,4 +1,4 @@
-export { BASE62_ALPHABET, encodeBase62, randomBase62 } from './base62.js';
+export { BASE62_ALPHABET, decodeBase62, encodeBase62, randomBase62 } from './base62.js';
 export {
   CREDENTIAL_CHECKSUM_LENGTH,
   CREDENTIAL_ID_LENGTH,

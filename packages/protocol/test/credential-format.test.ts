@@ -6,6 +6,7 @@ import {
   CREDENTIAL_PATTERN,
   CREDENTIAL_PREFIXES,
   CREDENTIAL_SECRET_LENGTH,
+  decodeBase62,
   encodeBase62,
   findCredentials,
   generateCredential,
@@ -21,7 +22,8 @@ const SECRET_START = ID_START + CREDENTIAL_ID_LENGTH + 1;
 const CHECKSUM_START = SECRET_START + CREDENTIAL_SECRET_LENGTH;
 const KEY_LENGTH = CHECKSUM_START + CREDENTIAL_CHECKSUM_LENGTH;
 
-function decodeBase62(text: string): bigint {
+/** A reference decoder in BigInt arithmetic, independent of the package's own. */
+function referenceDecode(text: string): bigint {
   let n = 0n;
   for (const c of text) n = n * 62n + BigInt(BASE62_ALPHABET.indexOf(c));
   return n;
@@ -262,15 +264,34 @@ describe('credential format', () => {
 
     it('fits every CRC32 value in the checksum width', () => {
       expect(encodeBase62(2 ** 32 - 1, CREDENTIAL_CHECKSUM_LENGTH)).toHaveLength(CREDENTIAL_CHECKSUM_LENGTH);
-      expect(decodeBase62(encodeBase62(2 ** 32 - 1, CREDENTIAL_CHECKSUM_LENGTH))).toBe(2n ** 32n - 1n);
+      expect(referenceDecode(encodeBase62(2 ** 32 - 1, CREDENTIAL_CHECKSUM_LENGTH))).toBe(2n ** 32n - 1n);
     });
 
     it('round-trips values and bigints, padded to the width', () => {
       for (const value of [0n, 1n, 61n, 62n, 3_843n, 2n ** 32n, 2n ** 64n - 1n, 62n ** 11n]) {
         const encoded = encodeBase62(value, 12);
         expect(encoded).toHaveLength(12);
-        expect(decodeBase62(encoded)).toBe(value);
+        expect(referenceDecode(encoded)).toBe(value);
       }
+    });
+
+    it('decodeBase62 inverts it for every checksum value, and says -1 for a character outside the alphabet', () => {
+      for (const value of [0, 1, 61, 62, 3_843, 2 ** 31, 2 ** 32 - 1, 62 ** 6 - 1]) {
+        expect(decodeBase62(encodeBase62(value, CREDENTIAL_CHECKSUM_LENGTH))).toBe(value);
+      }
+      for (let i = 0; i < 1_000; i++) {
+        const value = Math.floor(Math.random() * 2 ** 32);
+        const encoded = encodeBase62(value, CREDENTIAL_CHECKSUM_LENGTH);
+        expect(decodeBase62(encoded)).toBe(Number(referenceDecode(encoded)));
+      }
+      expect(decodeBase62('00-000')).toBe(-1);
+      expect(decodeBase62('0000é0')).toBe(-1);
+      expect(() => decodeBase62('123456789')).toThrow(RangeError);
+    });
+
+    it('refuses a checksum of alphabet characters worth more than any CRC32 (zzzzzz)', () => {
+      const { value } = generateCredential('apiKey');
+      expect(parseCredential(value.slice(0, CHECKSUM_START) + 'zzzzzz')).toEqual({ ok: false, reason: 'checksum' });
     });
 
     it('refuses a value that does not fit the width, and a negative one', () => {

@@ -7,7 +7,7 @@ import type { Sql } from '../store/sql.js';
 import { effectiveExpiry } from './model.js';
 import type { KeyAgePolicy, StoredApiKey } from './model.js';
 import { findKeyForVerification } from './repository.js';
-import { DUMMY_HASH, hashSecret, hashesEqual } from './secret-hash.js';
+import { DUMMY_HASH, digestMatches, digestSecret } from './secret-hash.js';
 
 /** Why a key was refused. Internal only: every one of these gets the same public 401. */
 export type KeyRefusal =
@@ -114,10 +114,10 @@ export class KeyVerifier {
    * asked: the hot path allocates no promise it does not need.
    */
   verify(value: string): KeyVerification | Promise<KeyVerification> {
-    const presented = hashSecret(value);
+    const presented = digestSecret(value);
     const parsed = parseCredential(value);
     if (!parsed.ok || parsed.credential.kind !== 'apiKey') {
-      hashesEqual(presented, DUMMY_HASH);
+      digestMatches(presented, DUMMY_HASH);
       return { ok: false, reason: parsed.ok ? 'wrong-kind' : parsed.reason };
     }
     const id = parsed.credential.id;
@@ -130,13 +130,13 @@ export class KeyVerifier {
     );
   }
 
-  private refuseUnknown(presented: Buffer): KeyVerification {
-    hashesEqual(presented, DUMMY_HASH);
+  private refuseUnknown(presented: string): KeyVerification {
+    digestMatches(presented, DUMMY_HASH);
     return { ok: false, reason: 'unknown' };
   }
 
-  private check(presented: Buffer, entry: CacheEntry): KeyVerification {
-    if (!hashesEqual(presented, entry.hash)) return { ok: false, reason: 'mismatch' };
+  private check(presented: string, entry: CacheEntry): KeyVerification {
+    if (!digestMatches(presented, entry.hash)) return { ok: false, reason: 'mismatch' };
     if (entry.revoked) return { ok: false, reason: 'revoked' };
     if (entry.consumerDisabled) return { ok: false, reason: 'consumer-disabled' };
     if (this.options.clock() >= entry.key.expiresAt) return { ok: false, reason: entry.rotated ? 'rotated-out' : 'expired' };

@@ -74,8 +74,11 @@ class EmbeddedConnection implements Statements {
 
   static async open(dbDir: string | undefined): Promise<EmbeddedConnection> {
     const workerData: EmbeddedWorkerData = { dbDir, wasmModule: await pgliteModule() };
-    // The process's own flags, less one a worker refuses to start with (`node --input-type=module -e ...`).
-    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    // The worker inherits the process's flags (V8 ones included, which it would refuse if listed),
+    // except under `node --input-type=module -e ...`, whose flag a worker loading a file refuses.
+    const execArgv = process.execArgv.some((flag) => flag.startsWith('--input-type'))
+      ? process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
+      : undefined;
     const connection = new EmbeddedConnection(new Worker(WORKER_URL, { workerData, execArgv }));
     try {
       await connection.#wait(0);
