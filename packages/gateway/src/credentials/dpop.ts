@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../lib/bounded-cache.js';
 import type { Clock } from '../state/clock.js';
 import { CLIENT_ASSERTION_ALGORITHMS } from './clients.js';
 import { CLOCK_SKEW_S } from './signing-keys.js';
@@ -30,7 +30,7 @@ export interface DpopRequest {
  * Used jti values are remembered per instance for the proof window.
  */
 export class DpopVerifier {
-  private readonly seen = new LRUCache<string, true>({ max: 100_000, ttl: (PROOF_WINDOW_S + CLOCK_SKEW_S) * 1000 });
+  private readonly seen = boundedCache<string, true>({ max: 100_000, ttl: (PROOF_WINDOW_S + CLOCK_SKEW_S) * 1000 });
 
   constructor(private readonly clock: Clock) {}
 

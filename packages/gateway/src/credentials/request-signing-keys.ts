@@ -2,7 +2,7 @@ import { createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { randomBase62 } from '@portcullis/protocol';
 import type { SignatureAlgorithm, SigningKey } from '@portcullis/protocol';
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../lib/bounded-cache.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { appendAudit } from '../observe/audit.js';
 import type { ChangeBus } from '../state/change-bus.js';
@@ -91,7 +91,7 @@ export interface ResolvedSigningKey extends SigningKey {
  * can send any number of them).
  */
 export class SigningKeyResolver {
-  private readonly cache = new LRUCache<string, ResolvedSigningKey | false>({ max: 50_000, ttl: 60_000 });
+  private readonly cache = boundedCache<string, ResolvedSigningKey | false>({ max: 50_000, ttl: 60_000 });
 
   private readonly unsubscribe: () => void;
 

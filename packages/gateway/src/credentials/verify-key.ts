@@ -1,5 +1,6 @@
 import { parseCredential } from '@portcullis/protocol';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { boundedCache } from '../lib/bounded-cache.js';
 import { parseAllowList } from '../http/ip-ranges.js';
 import type { ChangeBus } from '../state/change-bus.js';
 import type { Clock } from '../state/clock.js';
@@ -81,8 +82,8 @@ export class KeyVerifier {
 
   constructor(private readonly options: KeyVerifierOptions) {
     // The TTL is a backstop only: change events invalidate at once; a lost event is stale for a minute at most.
-    this.cache = new LRUCache({ max: options.cacheSize ?? 100_000, ttl: options.positiveTtlMs ?? 60_000 });
-    this.unknown = new LRUCache({ max: options.cacheSize ?? 100_000, ttl: options.negativeTtlMs ?? 30_000 });
+    this.cache = boundedCache({ max: options.cacheSize ?? 100_000, ttl: options.positiveTtlMs ?? 60_000 });
+    this.unknown = boundedCache({ max: options.cacheSize ?? 100_000, ttl: options.negativeTtlMs ?? 30_000 });
     this.unsubscribe = options.bus.subscribe((event) => {
       if (event.kind === 'keyring') return;
       this.epoch++;

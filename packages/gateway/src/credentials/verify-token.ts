@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { boundedCache } from '../lib/bounded-cache.js';
 import { parseAllowList } from '../http/ip-ranges.js';
 import type { IpRange } from '../http/ip-ranges.js';
 import type { ChangeBus } from '../state/change-bus.js';
@@ -99,8 +100,8 @@ export class TokenVerifier {
 
   constructor(private readonly options: TokenVerifierOptions) {
     const max = options.cacheSize ?? 100_000;
-    this.verified = new LRUCache({ max });
-    this.clients = new LRUCache({ max, ttl: 60_000 });
+    this.verified = boundedCache({ max });
+    this.clients = boundedCache({ max, ttl: 60_000 });
     this.unsubscribe = options.bus.subscribe((event) => {
       this.epoch++;
       if (event.kind === 'resync' || event.kind === 'signing-key') {

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../lib/bounded-cache.js';
 import type { Database } from '../store/sql.js';
 import type { Clock } from '../state/clock.js';
 import { recordAlert } from './alert-repository.js';
@@ -30,7 +30,7 @@ const MAX_IN_FLIGHT = 100;
  */
 export function createAlertDispatcher(options: AlertDispatcherOptions) {
   const { db, clock, logger, metrics, webhooks } = options;
-  const lastRaised = new LRUCache<string, number>({ max: 50_000 });
+  const lastRaised = boundedCache<string, number>({ max: 50_000 });
   const inFlight = new Set<Promise<unknown>>();
   const storing = new Set<Promise<unknown>>();
 

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../lib/bounded-cache.js';
 import type { AlertsConfig } from '../config/operations-schema.js';
 import { clientNetwork } from '../http/ip-ranges.js';
 import type { AccessRecord } from './access-records.js';
@@ -12,7 +12,7 @@ const MAX_SUBJECTS = 50_000;
 
 /** Counts events per subject in a sliding window; true when the count reaches the threshold. */
 class WindowCounter {
-  readonly #hits = new LRUCache<string, number[]>({ max: MAX_SUBJECTS });
+  readonly #hits = boundedCache<string, number[]>({ max: MAX_SUBJECTS });
   constructor(
     private readonly threshold: number,
     private readonly windowMs: number,
@@ -43,10 +43,10 @@ export interface AnomalyRules {
 export function createAnomalyRules(config: AlertsConfig, raise: Raise, onNewNetwork: (keyId: string, consumerId: string, network: string, clientIp: string) => void): AnomalyRules {
   const failures = new WindowCounter(config.failureSpike.failures, config.failureSpike.window);
   const tokenFailures = new WindowCounter(config.tokenFailures.failures, config.tokenFailures.window);
-  const seenNetworks = new LRUCache<string, true>({ max: MAX_SUBJECTS });
+  const seenNetworks = boundedCache<string, true>({ max: MAX_SUBJECTS });
   // (key, address) pairs already placed in a network: the steady state costs one map lookup, no parse.
-  const seenAddresses = new LRUCache<string, true>({ max: MAX_SUBJECTS });
-  const traffic = new LRUCache<string, { window: number; count: number; previous: number; alerted: boolean }>({ max: MAX_SUBJECTS });
+  const seenAddresses = boundedCache<string, true>({ max: MAX_SUBJECTS });
+  const traffic = boundedCache<string, { window: number; count: number; previous: number; alerted: boolean }>({ max: MAX_SUBJECTS });
 
   function failure(subject: string, now: number, what: string, detail: Record<string, unknown>): void {
     const count = failures.hit(subject, now);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LRUCache } from 'lru-cache';
+import { boundedCache } from '../lib/bounded-cache.js';
 import type { ParsedConfig } from '../config/schema.js';
 import { limitKeyOfIp } from '../http/ip-ranges.js';
 import { problem } from '../http/problems.js';
@@ -44,7 +44,7 @@ export function createAuthGuard(options: {
   const ipFailures = store.limiter({ name: 'bf-ip', points: policy.ipFailures, durationMs: policy.window, blockMs: policy.block });
   const credentialFailures = store.limiter({ name: 'bf-credential', points: policy.credentialFailures, durationMs: policy.window, blockMs: policy.block });
   // Blocks this instance has seen, so a blocked IP costs no round trip; bounded, since IPs are many.
-  const blockedIps = new LRUCache<string, number>({ max: 100_000 });
+  const blockedIps = boundedCache<string, number>({ max: 100_000 });
 
   function noteBlock(ctx: RequestContext, target: 'ip' | 'credential', subject: string, decision: RateDecision, points: number): void {
     if (decision.consumed !== points + 1) return; // only the failure that crossed the line is news
