@@ -22,12 +22,14 @@ export function registerServerCommands(program: Command): void {
     .option('-c, --config <file>', 'configuration file', './portcullis.yaml')
     .action(async (options: { config: string }) => {
       const config = loadConfig(options.config);
+      // The embedded store's thread and WebAssembly get going while the rest of the gateway loads.
+      if (!config.database) (await import('../store/embedded.js')).prepareEmbeddedStore();
       const { workerCount, runPrimary, reportReady, untilStopRequested } = await import('../server/workers.js');
       const cluster = (await import('node:cluster')).default;
+      const { createLogger } = await import('../observe/logger.js');
       const count = workerCount(config.workers);
       if (count > 1 && cluster.isPrimary) {
         // The primary only forks and supervises: every request is served by a worker (server/workers.ts).
-        const { createLogger } = await import('../observe/logger.js');
         const logger = createLogger({ level: config.log.level });
         const primary = await runPrimary({ count, logger, drainTimeout: config.drainTimeout });
         const signal = await untilSignal();
@@ -36,12 +38,19 @@ export function registerServerCommands(program: Command): void {
         logger.flush();
         return;
       }
-      const { startGateway } = await import('../server/gateway.js');
+      const rootLogger = createLogger({ level: config.log.level });
       // A worker's lines say which worker wrote them: they share the primary's stdout.
-      const logger = cluster.isWorker ? (await import('../observe/logger.js')).createLogger({ level: config.log.level }).child({ worker: Number(process.env.PORTCULLIS_WORKER) }) : undefined;
+      const logger = cluster.isWorker ? rootLogger.child({ worker: Number(process.env.PORTCULLIS_WORKER) }) : rootLogger;
+      // Ports bound and the store opening before the rest of the gateway loads: the two overlap.
+      const { beginStart } = await import('../server/early-start.js');
+      const begun = await beginStart({ config, logger, env: process.env });
+      const { startGateway } = await import('../server/gateway.js').catch(async (error: unknown) => {
+        await begun.abort();
+        throw error;
+      });
       // One setup link, from the first worker: every link made replaces the one before.
       const consoleSetup = !cluster.isWorker || process.env.PORTCULLIS_WORKER === '1';
-      const gateway = await startGateway({ config, consoleSetup, ...(logger ? { logger } : {}) });
+      const gateway = await startGateway({ config, consoleSetup, logger, begun });
       if (cluster.isWorker) reportReady(gateway.url);
       // On the terminal only, never in the log: the link signs its holder in as the owner once.
       if (gateway.console.setupUrl) process.stderr.write(consoleSetupMessage(gateway.console.setupUrl));

@@ -1,11 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:https';
 import type { Config } from '../config/load.js';
-import { PortcullisError } from '../lib/errors.js';
-import type { ServerErrorCode } from '../lib/errors.js';
 import { createLogger } from '../observe/logger.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
@@ -26,7 +23,6 @@ import { passwordLoginAllowed } from '../console/sso/sso-only.js';
 import { recordLastUsed } from '../credentials/repository.js';
 import type { CredentialDeps } from '../credentials/deps.js';
 import { KeyVerifier } from '../credentials/verify-key.js';
-import { loadMasterKeys } from '../crypto/master-key.js';
 import { Keyring } from '../crypto/keyring.js';
 import { CoalescingQueue } from '../observe/coalescing-queue.js';
 import { SecurityEvents } from '../observe/security-events.js';
@@ -58,11 +54,10 @@ import { createInProcessChangeBus } from '../state/change-bus.js';
 import { createPostgresChangeBus } from '../state/postgres-change-bus.js';
 import { systemClock } from '../state/clock.js';
 import type { Clock } from '../state/clock.js';
-import { openDatabase } from '../store/open.js';
 import type { Database } from '../store/sql.js';
-import { ensureDevCertificates } from './dev-ca.js';
-import { createListener, listen, urlFor, useCertificate } from './listener.js';
-import { loadTlsFiles } from './tls.js';
+import { beginStart } from './early-start.js';
+import type { Handler, PortNames, StartBegun } from './early-start.js';
+import { urlFor, useCertificate } from './listener.js';
 import { startOperations } from './operations.js';
 import { workerCount } from './workers.js';
 import type { Operations } from './operations.js';
@@ -77,6 +72,8 @@ export interface GatewayOptions {
   readonly databaseSchema?: string;
   /** What a busy port's message tells the user to change (default: the config keys). */
   readonly portNames?: PortNames;
+  /** The ports already bound and the store opening (`beginStart`, as `portcullis start` does); else begun here. */
+  readonly begun?: StartBegun;
   /**
    * Whether this process makes the console's one-time setup link while no owner has enrolled (default
    * true). With several workers only the first does: each new link replaces the last.
@@ -130,94 +127,22 @@ function trackInFlight(server: Server) {
   };
 }
 
-/** What to change when a port cannot be bound, in the words of the interface used (config keys or flags). */
-export interface PortNames {
-  readonly listen: string;
-  readonly admin: string;
-}
-
-/** A start that failed for a reason the operator fixes in the configuration (or a flag); the CLI exits with 2. */
-export class StartError extends PortcullisError<ServerErrorCode> {
-  override readonly name = 'StartError';
-  constructor(message: string) {
-    super('port_unavailable', message);
-  }
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function bind(server: Server, name: string, host: string, port: number): Promise<number> {
-  try {
-    return await listen(server, host, port);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new StartError(`port ${port} on ${host} is already in use: change ${name}, or stop the process that holds the port`);
-    if (code === 'EACCES') throw new StartError(`port ${port} on ${host} needs privileges this process lacks: change ${name} to a port above 1023`);
-    if (code === 'EADDRNOTAVAIL') throw new StartError(`${host} is not an address of this machine: change the host that goes with ${name}`);
-    throw error;
-  }
-}
+export { StartError } from './early-start.js';
+export type { PortNames } from './early-start.js';
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const metrics = createMetrics();
-  for (const warning of config.warnings) logger.warn({ config: config.source }, warning);
-  const names = options.portNames ?? { listen: `listen.port in ${config.source}`, admin: `admin.port in ${config.source}` };
-  const fileTls = config.tls === 'auto' ? undefined : await loadTlsFiles(config.tls.cert, config.tls.key);
-
-  // Both ports are bound before anything is written to disk: a start that fails on a busy port leaves
-  // no CA, master key, token or lock behind. No handshake completes until the certificate is set.
-  let handleData: Handler = (_req, res) => res.destroy();
-  let handleAdmin: Handler = (_req, res) => res.destroy();
-  const listenerLimits = {
-    maxHeaderBytes: config.limits.maxHeaderBytes,
-    headersTimeout: config.limits.headersTimeout,
-    bodyTimeout: config.limits.bodyTimeout,
-    handshakeTimeout: config.limits.handshakeTimeout,
-    keepAliveTimeout: config.limits.keepAliveTimeout,
-    logger,
-  };
-  const dataServer = createListener({ name: 'data-plane', ...listenerLimits }, (req, res) => handleData(req, res));
-  const adminServer = createListener({ name: 'admin', ...listenerLimits }, (req, res) => handleAdmin(req, res));
+  const env = options.env ?? process.env;
+  const begun = options.begun ?? (await beginStart({ config, logger, env, ...(options.portNames ? { portNames: options.portNames } : {}), ...(options.databaseSchema ? { databaseSchema: options.databaseSchema } : {}) }));
+  const { dataServer, adminServer, port, adminPort, tls, caFile, masterKeys } = begun;
   const dataFlight = trackInFlight(dataServer);
   const adminFlight = trackInFlight(adminServer);
-  const closeListeners = () => {
-    dataServer.close();
-    adminServer.close();
-  };
-  let port: number;
-  let adminPort: number;
-  try {
-    port = await bind(dataServer, names.listen, config.listen.host, config.listen.port);
-    adminPort = await bind(adminServer, names.admin, config.admin.host, config.admin.port);
-  } catch (error) {
-    closeListeners();
-    throw error;
-  }
 
-  let db: Database | undefined;
   try {
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    let tls: { cert: string; key: string };
-    let caFile: string | undefined;
-    if (fileTls) tls = fileTls;
-    else {
-      const dev = await ensureDevCertificates({ dir: join(config.dataDir, 'tls'), hostnames: [config.listen.host, config.admin.host] });
-      tls = { cert: dev.cert, key: dev.key };
-      caFile = dev.caCertPath;
-      if (dev.created) logger.info({ caFile }, 'created a development CA and certificate (tls: auto)');
-    }
-
-    const env = options.env ?? process.env;
+    const db = await begun.database;
     const clock = options.clock ?? systemClock;
-    const masterKeys = await loadMasterKeys({ env, dataDir: config.dataDir, allowCreate: !config.database });
-    if (masterKeys.created) logger.warn({ keyFile: masterKeys.created }, 'created a master key file (mode 0600): back it up, it encrypts secrets at rest');
-    db = await openDatabase({
-      dataDir: config.dataDir,
-      ...(config.database ? { url: config.database.url } : {}),
-      ...(options.databaseSchema ? { schema: options.databaseSchema } : {}),
-    });
     const keyring = await Keyring.open(db, masterKeys.keys);
     await ensureAdminToken(db, config.dataDir, logger, new Date(clock()));
 
@@ -285,7 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       authorize: createAuthorizeStage({ metrics, logger, refusals }),
       signature: createSignatureStages({ keys: requestSigningKeys, nonces, clock, events: securityEvents, logger }),
     });
-    handleData = createDataPlaneHandler({
+    const dataPlane = createDataPlaneHandler({
       routes,
       upstreams,
       limits: { maxBodyBytes: config.limits.maxBodyBytes, bodyTimeout: config.limits.bodyTimeout, sendTimeout: config.limits.sendTimeout, allowUnderscoreHeaders: config.headers.allowUnderscores },
@@ -304,8 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       onFinish: operations.onFinish,
       tracer: operations.tracer,
     });
-    const dataPlane = handleData;
-    handleData = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
+    const handleData: Handler = (req, res) => (oauthFor(req.url) ?? dataPlane)(req, res);
     let selfUrl = '';
     const accounts: AccountDeps = { db, keyring, clock, policy: { ...config.console.session, ...config.console.login, setupLinkLifetime: config.console.setupLinkLifetime, totpIssuer: config.console.totpIssuer },
       // With console.sso.only, a password sign-in is refused (as a wrong password) but for the break-glass owners.
@@ -337,7 +261,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : undefined;
     const consoleOrApi = (req: IncomingMessage, res: ServerResponse) => (consoleFor(req.url) ?? adminApi)(req, res);
     // SSO answers under /console/sso/ before the console, which answers every other path under /console/.
-    handleAdmin = sso
+    const handleAdmin: Handler = sso
       ? (req, res) => {
           if (!req.url?.startsWith(SSO_PREFIX)) return consoleOrApi(req, res);
           void sso.handle(req, res, randomUUID()).then((handled) => {
@@ -349,6 +273,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       sweepSessions(accounts).catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not remove expired console sessions'));
     }, 10 * 60_000);
     sweep.unref();
+    begun.serve(handleData, handleAdmin);
     useCertificate(dataServer, tls);
     useCertificate(adminServer, tls);
     const url = urlFor(config.listen.host, port);
@@ -365,7 +290,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const setupUrl = setup ? `${adminUrl}/console/setup#token=${setup.token}` : undefined;
     if (setup) logger.info({ expiresAt: setup.expiresAt.toISOString() }, 'no console owner has enrolled yet: the start command printed a one-time setup link');
 
-    const openDb = db;
     let stopping: Promise<void> | undefined;
     async function stop(): Promise<void> {
       draining = true;
@@ -392,7 +316,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       requestSigningKeys.close();
       await bus.close();
       await redis?.close();
-      await openDb.close();
+      await db.close();
       logger.info('gateway stopped');
       logger.flush();
     }
@@ -403,7 +327,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       caFile,
       logger,
       metrics,
-      db: openDb,
+      db,
       keyring,
       credentials,
       oauth: { keys: tokenKeys, tokens, issuer: site.issuer },
@@ -416,8 +340,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       stop: () => (stopping ??= stop()),
     };
   } catch (error) {
-    closeListeners();
-    await db?.close().catch(() => undefined);
+    await begun.abort();
     throw error;
   }
 }

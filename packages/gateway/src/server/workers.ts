@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from '../observe/logger.js';
-import { StartError } from './gateway.js';
+import { StartError } from './early-start.js';
 
 /**
  * `workers: N | auto`: N processes serve the one data-plane (and admin) port through node:cluster. Each

@@ -1,14 +1,16 @@
 /** The messages between the embedded store (embedded.ts, main thread) and its worker (embedded-worker.ts). */
 
-export interface EmbeddedWorkerData {
-  /** Absent: in memory (tests). */
-  readonly dbDir: string | undefined;
-  /** PGlite's WebAssembly.Module, compiled once per process and shared by every embedded store in it. */
-  readonly wasmModule: object | undefined;
-}
-
 /** `tx`: the id of the `begin` request that opened the transaction to run in. */
 export type EmbeddedRequest =
+  /** The first request, id 0: the worker starts (loading PGlite) before it is told what to open. */
+  | {
+      readonly id: number;
+      readonly op: 'open';
+      /** Absent: in memory (tests). */
+      readonly dbDir: string | undefined;
+      /** PGlite's WebAssembly.Module, compiled once per process and shared by every embedded store in it. */
+      readonly wasmModule: object;
+    }
   | { readonly id: number; readonly op: 'query'; readonly text: string; readonly params: unknown[] | undefined; readonly tx: number | undefined }
   | { readonly id: number; readonly op: 'exec'; readonly script: string; readonly tx: number | undefined }
   | { readonly id: number; readonly op: 'begin' }
@@ -23,5 +25,4 @@ export interface SerializedError {
   readonly transactionAborted?: true;
 }
 
-/** Id 0 answers the start: ready, or why it could not open. */
 export type EmbeddedReply = { readonly id: number; readonly rows: unknown[]; readonly error?: undefined } | { readonly id: number; readonly error: SerializedError; readonly rows?: undefined };

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { PGlite, TransactionAbortedError, types } from '@electric-sql/pglite';
 import type { PGliteOptions, ParserOptions, Transaction } from '@electric-sql/pglite';
 import { loadTemplate } from './embedded-template.js';
-import type { EmbeddedReply, EmbeddedRequest, EmbeddedWorkerData, SerializedError } from './embedded-messages.js';
+import type { EmbeddedReply, EmbeddedRequest, SerializedError } from './embedded-messages.js';
 
 /**
  * The embedded PostgreSQL (PGlite, WebAssembly) on a thread of its own. PGlite runs every statement
@@ -26,7 +26,6 @@ const parsers: ParserOptions = {
 
 const port = parentPort;
 if (!port) throw new Error('embedded-worker.js runs as a worker thread of the embedded store');
-const data = workerData as EmbeddedWorkerData;
 
 /** A transaction the main thread has open: its handle, and how to end it. */
 interface OpenTransaction {
@@ -53,15 +52,27 @@ function serialize(error: unknown): SerializedError {
   return { name: error.name, message: error.message, fields };
 }
 
-async function open(): Promise<PGlite> {
-  const common: PGliteOptions = { parsers, ...(data.wasmModule ? { pgliteWasmModule: data.wasmModule as PGliteOptions['pgliteWasmModule'] } : {}) };
-  if (data.dbDir === undefined) {
+/**
+ * PostgreSQL's default 128 MB of shared buffers is sized for a server of its own. In WebAssembly that
+ * memory is allocated and set up at every open: about 0.4 s of each start, and most of the process's
+ * resident memory. The embedded store holds credentials, audit and access records, and the operating
+ * system still caches its files, so 16 MB is plenty.
+ */
+const EMBEDDED_SHARED_BUFFERS = '16MB';
+
+async function open(dbDir: string | undefined, wasmModule: object): Promise<PGlite> {
+  const common: PGliteOptions = {
+    parsers,
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+    pgliteWasmModule: wasmModule as PGliteOptions['pgliteWasmModule'],
+  };
+  if (dbDir === undefined) {
     const template = loadTemplate();
     return PGlite.create({ ...common, ...(template ? { loadDataDir: template } : {}) });
   }
   // A new store starts from the build-time template instead of running initdb (see embedded-template.ts).
-  const template = existsSync(join(data.dbDir, 'PG_VERSION')) ? undefined : loadTemplate();
-  return PGlite.create({ ...common, dataDir: data.dbDir, ...(template ? { loadDataDir: template } : {}) });
+  const template = existsSync(join(dbDir, 'PG_VERSION')) ? undefined : loadTemplate();
+  return PGlite.create({ ...common, dataDir: dbDir, ...(template ? { loadDataDir: template } : {}) });
 }
 
 function begin(pg: PGlite, id: number): void {
@@ -96,7 +107,7 @@ function target(pg: PGlite, tx: number | undefined): Pick<PGlite | Transaction, 
   return open.tx;
 }
 
-async function handle(pg: PGlite, request: EmbeddedRequest): Promise<void> {
+async function handle(pg: PGlite, request: Exclude<EmbeddedRequest, { op: 'open' }>): Promise<void> {
   switch (request.op) {
     case 'query': {
       const result = await target(pg, request.tx).query(request.text, request.params);
@@ -118,12 +129,17 @@ async function handle(pg: PGlite, request: EmbeddedRequest): Promise<void> {
   }
 }
 
-try {
-  const pg = await open();
-  port.on('message', (request: EmbeddedRequest) => {
-    handle(pg, request).catch((error: unknown) => reply({ id: request.id, error: serialize(error) }));
-  });
-  reply({ id: 0, rows: [] });
-} catch (error) {
-  reply({ id: 0, error: serialize(error) });
-}
+// Requests are handled in the order they arrive: each waits for the open, already settled after the first.
+let opened: Promise<PGlite> | undefined;
+port.on('message', (request: EmbeddedRequest) => {
+  if (request.op === 'open') {
+    opened ??= open(request.dbDir, request.wasmModule);
+    opened.then(
+      () => reply({ id: request.id, rows: [] }),
+      (error: unknown) => reply({ id: request.id, error: serialize(error) }),
+    );
+    return;
+  }
+  if (!opened) return reply({ id: request.id, error: serialize(new Error('the embedded store was not opened')) });
+  opened.then((pg) => handle(pg, request)).catch((error: unknown) => reply({ id: request.id, error: serialize(error) }));
+});

@@ -3,7 +3,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { EmbeddedReply, EmbeddedRequest, EmbeddedWorkerData, SerializedError } from './embedded-messages.js';
+import type { EmbeddedReply, EmbeddedRequest, SerializedError } from './embedded-messages.js';
 import { StoreError } from './errors.js';
 import { acquireLockFile } from './lock-file.js';
 import type { LockFile } from './lock-file.js';
@@ -57,6 +57,49 @@ function pgliteModule(): Promise<object> {
 /** From src/store (tests) or dist/store alike, the built worker: a worker thread runs JavaScript only. */
 const WORKER_URL = new URL('../../dist/store/embedded-worker.js', import.meta.url);
 
+/** A worker started ahead of need (see prepareEmbeddedStore), with what became of it meanwhile. */
+interface SpareWorker {
+  readonly worker: Worker;
+  failed: boolean;
+}
+let spare: SpareWorker | undefined;
+
+/**
+ * Starts what the next embedded store will need before anyone knows where it lives: PGlite's worker
+ * thread (which loads PGlite) and the compilation of its WebAssembly. `portcullis start` calls this as
+ * soon as its configuration names the embedded store, so both overlap the loading of the gateway.
+ * Idle, the spare worker does not keep the process alive.
+ */
+export function prepareEmbeddedStore(): void {
+  if (spare && !spare.failed) return;
+  void pgliteModule().catch(() => undefined); // a failure is reported by the open that awaits it
+  const worker = startWorker();
+  const prepared: SpareWorker = { worker, failed: false };
+  // Until a store takes it, an error only marks it: the store then starts a worker of its own.
+  const fail = () => (prepared.failed = true);
+  worker.once('error', fail).once('exit', fail);
+  worker.unref();
+  spare = prepared;
+}
+
+function startWorker(): Worker {
+  // The worker inherits the process's flags (V8 ones included, which it would refuse if listed),
+  // except under `node --input-type=module -e ...`, whose flag a worker loading a file refuses.
+  const execArgv = process.execArgv.some((flag) => flag.startsWith('--input-type'))
+    ? process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
+    : undefined;
+  return new Worker(WORKER_URL, { execArgv });
+}
+
+/** The spare worker if there is a healthy one (each is used once), else a new one. */
+function takeWorker(): Worker {
+  const taken = spare;
+  spare = undefined;
+  if (!taken || taken.failed) return startWorker();
+  taken.worker.removeAllListeners('error').removeAllListeners('exit');
+  return taken.worker;
+}
+
 /** The main thread's side of the worker: numbered requests, answered in any order. */
 class EmbeddedConnection implements Statements {
   readonly #worker: Worker;
@@ -73,15 +116,9 @@ class EmbeddedConnection implements Statements {
   }
 
   static async open(dbDir: string | undefined): Promise<EmbeddedConnection> {
-    const workerData: EmbeddedWorkerData = { dbDir, wasmModule: await pgliteModule() };
-    // The worker inherits the process's flags (V8 ones included, which it would refuse if listed),
-    // except under `node --input-type=module -e ...`, whose flag a worker loading a file refuses.
-    const execArgv = process.execArgv.some((flag) => flag.startsWith('--input-type'))
-      ? process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
-      : undefined;
-    const connection = new EmbeddedConnection(new Worker(WORKER_URL, { workerData, execArgv }));
+    const connection = new EmbeddedConnection(takeWorker());
     try {
-      await connection.#wait(0);
+      await connection.#call({ id: 0, op: 'open', dbDir, wasmModule: await pgliteModule() });
     } catch (error) {
       await connection.#worker.terminate();
       throw error;
@@ -124,11 +161,6 @@ class EmbeddedConnection implements Statements {
     this.#worker.postMessage(request);
     this.#worker.ref(); // while a statement is out, it keeps the process alive as PGlite in-process did
     return done;
-  }
-
-  /** Waits for an answer the worker sends unasked (id 0: opened, or why not). */
-  #wait(id: number): Promise<unknown[]> {
-    return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
   }
 
   #settle(message: EmbeddedReply): void {
