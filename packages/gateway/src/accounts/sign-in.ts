@@ -34,9 +34,9 @@ export async function startSetup(deps: AccountDeps, token: string, replacing?: s
 /** A fresh TOTP secret for the enrolling user, kept (encrypted) on their session until confirmed. */
 export async function beginTotpEnrolment(deps: AccountDeps, session: ConsoleSession): Promise<{ secret: string; uri: string; username: string }> {
   const user = await enrollingUser(deps, session);
-  const secret = newTotpSecret();
+  const secret = await newTotpSecret();
   await setPendingTotp(deps.db, session.idHash, await deps.keyring.encrypt(secret, totpContext(user.id)));
-  return { secret, uri: totpUri(secret, user.username, deps.policy.totpIssuer), username: user.username };
+  return { secret, uri: await totpUri(secret, user.username, deps.policy.totpIssuer), username: user.username };
 }
 
 /** Sets the password, confirms the TOTP secret with a code from the app, and signs in: recovery codes are returned once. */

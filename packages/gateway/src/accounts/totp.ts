@@ -1,4 +1,4 @@
-import { generateSecret, generateURI, verify } from 'otplib';
+import type * as Otplib from 'otplib';
 
 /**
  * TOTP (RFC 6238) through otplib: 6 digits, 30 s steps, one step of clock drift either way. The time
@@ -8,17 +8,22 @@ import { generateSecret, generateURI, verify } from 'otplib';
 const PERIOD = 30;
 const TOLERANCE = PERIOD;
 
-export function newTotpSecret(): string {
-  return generateSecret();
+/** Loaded by the first enrolment or code check, not at start-up (start-up time). */
+let otplib: Promise<typeof Otplib> | undefined;
+const loadOtplib = (): Promise<typeof Otplib> => (otplib ??= import('otplib'));
+
+export async function newTotpSecret(): Promise<string> {
+  return (await loadOtplib()).generateSecret();
 }
 
-export function totpUri(secret: string, username: string, issuer: string): string {
-  return generateURI({ issuer, label: username, secret });
+export async function totpUri(secret: string, username: string, issuer: string): Promise<string> {
+  return (await loadOtplib()).generateURI({ issuer, label: username, secret });
 }
 
 /** The accepted time step, or undefined: a wrong code, or one at or before `lastStep`. */
 export async function checkTotp(secret: string, code: string, nowMs: number, lastStep: number | undefined): Promise<number | undefined> {
   if (!/^\d{6}$/.test(code)) return undefined;
+  const { verify } = await loadOtplib();
   const result = await verify({
     secret,
     token: code,

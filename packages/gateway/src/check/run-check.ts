@@ -3,13 +3,12 @@ import { connect as netConnect } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import ipaddr from 'ipaddr.js';
-import pg from 'pg';
 import { request } from 'undici';
 import type { Agent } from 'undici';
 import type { Config } from '../config/load.js';
 import { ADMIN_TOKEN_FILE } from '../lib/data-dir.js';
 import type { Finding, Rule } from '../lib/findings.js';
-import { withDefaultUser } from '../store/postgres.js';
+import { loadPg, withDefaultUser } from '../store/postgres.js';
 import { CHECK_RULES as R } from './rules.js';
 import { WEAK_TLS12_CIPHERS, handshake } from './tls-probe.js';
 
@@ -164,7 +163,8 @@ const checkStores: Check = async (target) => {
   const findings: Finding[] = [];
   const dbUrl = target.env.PORTCULLIS_DATABASE_URL ?? target.config.database?.url;
   if (dbUrl) {
-    const client = new pg.Client({ connectionString: withDefaultUser(dbUrl), connectionTimeoutMillis: 3_000 });
+    const { Client } = await loadPg();
+    const client = new Client({ connectionString: withDefaultUser(dbUrl), connectionTimeoutMillis: 3_000 });
     try {
       await client.connect();
       await client.query('SELECT 1');

@@ -2,9 +2,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseSeverity } from '../lib/findings.js';
 import type { Finding } from '../lib/findings.js';
-import { openOsvDirectory, osvApi } from '../scan/osv.js';
-import { scanDependencies } from '../scan/scan-deps.js';
-import { scanSource } from '../scan/scan-source.js';
 import { CliError } from './cli-error.js';
 import { reportFindings } from './findings-output.js';
 
@@ -38,12 +35,15 @@ export function registerScanCommand(program: Command): void {
       const root = resolve(dir);
       const findings: Finding[] = [];
       const summary: Record<string, unknown> = { root };
+      // The scanners, and the ignore and semver packages they use, load only when `scan` runs (start-up time).
       if (o.source) {
+        const { scanSource } = await import('../scan/scan-source.js');
         const source = await scanSource(root);
         findings.push(...source.findings);
         Object.assign(summary, { filesScanned: source.filesScanned, filesSkipped: source.filesSkipped });
       }
       if (o.deps) {
+        const [{ openOsvDirectory, osvApi }, { scanDependencies }] = await Promise.all([import('../scan/osv.js'), import('../scan/scan-deps.js')]);
         let advisories;
         try {
           advisories = o.osvDb ? await openOsvDirectory(resolve(o.osvDb)) : osvApi(o.osvUrl);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import QRCode from 'qrcode';
+import type QRCode from 'qrcode';
 import { z } from 'zod';
 import type { AccountDeps } from '../accounts/deps.js';
 import { AccountError } from '../accounts/errors.js';
@@ -30,6 +30,9 @@ const loginBody = z.strictObject({ username: z.string().min(1).max(200), passwor
 const codeBody = z.strictObject({ code: z.string().min(1).max(64) });
 const setupBody = z.strictObject({ token: z.string().min(1).max(200) });
 const enrolBody = z.strictObject({ password: z.string().max(1024), code: z.string().min(1).max(64) });
+
+/** Loaded by the first TOTP enrolment, not at start-up (start-up time). */
+let qrcode: Promise<typeof QRCode> | undefined;
 
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body);
@@ -93,7 +96,8 @@ export function signInRoutes(deps: AccountDeps): Record<string, (call: SignInCal
     'POST enrol/totp': async ({ req }) => {
       const { session } = await current(deps, req);
       const enrolment = await beginTotpEnrolment(deps, session);
-      const qr = await QRCode.toString(enrolment.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      qrcode ??= import('qrcode').then((module) => module.default);
+      const qr = await (await qrcode).toString(enrolment.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return { status: 200, body: { ...enrolment, qr: `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}` } };
     },
     'POST enrol/finish': async ({ req, body }) => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../observe/logger.js';
-import { redactor, withDefaultUser } from '../store/postgres.js';
+import { loadPg, redactor, withDefaultUser } from '../store/postgres.js';
 import { isChangeEvent, transactionWithEvents } from './change-bus.js';
 import type { ChangeBus, ChangeEvent } from './change-bus.js';
 
@@ -17,13 +17,14 @@ export async function createPostgresChangeBus(options: { url: string; logger: Lo
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const { redact } = redactor(options.url);
+  const { Client } = await loadPg();
   let client: pg.Client | undefined;
   let closed = false;
   let retryMs = 250;
   let retryTimer: NodeJS.Timeout | undefined;
 
   async function connect(): Promise<void> {
-    const next = new pg.Client({ connectionString: withDefaultUser(options.url), application_name: 'portcullis-changes' });
+    const next = new Client({ connectionString: withDefaultUser(options.url), application_name: 'portcullis-changes' });
     next.on('notification', (message) => {
       try {
         const event: unknown = JSON.parse(message.payload ?? '');

@@ -1,5 +1,9 @@
-import { Redis } from 'ioredis';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../observe/logger.js';
+
+/** Loaded by the first connectRedis: a gateway without Redis never pays for ioredis at start-up. */
+let ioredis: Promise<typeof IORedis> | undefined;
 
 export interface RedisConnection {
   readonly client: Redis;
@@ -15,7 +19,9 @@ export interface RedisConnection {
  * falls back to the insurance limiter, or is refused, without waiting.
  */
 export async function connectRedis(url: string, keyPrefix: string, logger: Logger, options: { commandTimeout?: number } = {}): Promise<RedisConnection> {
-  const client = new Redis(url, {
+  ioredis ??= import('ioredis');
+  const { Redis: RedisClient } = await ioredis;
+  const client = new RedisClient(url, {
     enableOfflineQueue: false,
     // A Redis that holds the connection but stops answering (hung, or a dead link): after this long with
     // commands pending and no byte back, the socket is destroyed, the pending commands fail (requests

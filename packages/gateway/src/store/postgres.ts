@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import { PortcullisError } from '../lib/errors.js';
 import { StoreError } from './errors.js';
@@ -20,12 +20,20 @@ export interface PostgresOptions {
 /** Unquoted-identifier shape: keeps `SET search_path` free of quoting games. */
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
+let pgModule: Promise<typeof pg> | undefined;
+
+/** node-postgres, loaded on first use: a start with the embedded store never needs it (start-up time). */
+export function loadPg(): Promise<typeof pg> {
+  pgModule ??= import('pg').then((module) => module.default);
+  return pgModule;
+}
+
 /** Same JS types as the embedded backend: node-postgres defaults, except date stays 'YYYY-MM-DD'. */
 const keepText = (text: string): string => text;
-const typeParsers = {
+const typeParsers = (types: typeof pg.types) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.DATE ? keepText : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+    oid === types.builtins.DATE ? keepText : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+});
 
 /** Opens a pool and checks that the server answers, so a bad URL or password fails at start. */
 export async function openPostgresDatabase(options: PostgresOptions): Promise<Database> {
@@ -35,10 +43,11 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     throw new TypeError('database schema must be a plain identifier: letters, digits and _');
   }
   if (!Number.isInteger(max) || max < 1) throw new TypeError('database pool max must be a positive integer');
-  const pool = new pg.Pool({
+  const { Pool, types } = await loadPg();
+  const pool = new Pool({
     connectionString: withDefaultUser(url),
     max,
-    types: typeParsers,
+    types: typeParsers(types),
     application_name: 'portcullis',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,

@@ -88,7 +88,7 @@ export function createSsoHandler(options: SsoHandlerOptions): SsoHandler {
         return true;
       case 'GET saml/metadata': {
         if (!saml) return false;
-        const xml = saml.metadata();
+        const xml = await saml.metadata();
         res.writeHead(200, [...baseHeaders(requestId), 'content-type', 'application/samlmetadata+xml', 'content-length', String(Buffer.byteLength(xml))]);
         res.end(xml);
         return true;

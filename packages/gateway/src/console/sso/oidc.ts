@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import * as client from 'openid-client';
+import type * as Oidc from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { OidcSsoConfig } from '../../config/sso-schema.js';
 import type { Database } from '../../store/sql.js';
@@ -12,6 +12,10 @@ import { savePending, takePending } from './sso-repository.js';
 
 /** How long a started sign-in waits for the IdP's answer. */
 const PENDING_MS = 10 * 60_000;
+
+/** Loaded by the first sign-in, not at start-up: most gateways never use OIDC (start-up time). */
+let openidClient: Promise<typeof Oidc> | undefined;
+const loadOpenidClient = (): Promise<typeof Oidc> => (openidClient ??= import('openid-client'));
 
 interface PendingOidc {
   readonly binding: string;
@@ -31,27 +35,28 @@ export function createOidcSso(config: OidcSsoConfig, clientSecret: string, db: D
   // The issuer's certificate is always validated; `ca` adds a private CA, it never turns checks off.
   const agent = config.ca !== undefined ? new Agent({ connect: { ca: readFileSync(config.ca, 'utf8') } }) : undefined;
   const fetchVia = ((url: string, init?: RequestInit) =>
-    undiciFetch(url, { ...(init as object), ...(agent ? { dispatcher: agent } : {}) })) as unknown as client.CustomFetch;
+    undiciFetch(url, { ...(init as object), ...(agent ? { dispatcher: agent } : {}) })) as unknown as Oidc.CustomFetch;
 
   // Discovered on first use and kept; a failure is retried at the next sign-in, so the gateway starts while the IdP is down.
-  let discovered: Promise<client.Configuration> | undefined;
+  let discovered: Promise<Oidc.Configuration> | undefined;
+  const discover = async (): Promise<Oidc.Configuration> => {
+    const client = await loadOpenidClient();
+    const found = await client.discovery(new URL(config.issuer), config.clientId, undefined, client.ClientSecretBasic(clientSecret), { [client.customFetch]: fetchVia });
+    found[client.customFetch] = fetchVia;
+    return found;
+  };
   const configuration = () => {
-    discovered ??= client
-      .discovery(new URL(config.issuer), config.clientId, undefined, client.ClientSecretBasic(clientSecret), { [client.customFetch]: fetchVia })
-      .then((found) => {
-        found[client.customFetch] = fetchVia;
-        return found;
-      })
-      .catch((error: unknown) => {
-        discovered = undefined;
-        throw error;
-      });
+    discovered ??= discover().catch((error: unknown) => {
+      discovered = undefined;
+      throw error;
+    });
     return discovered;
   };
 
   return {
     async login(res, requestId, returnTo) {
       const found = await configuration();
+      const client = await loadOpenidClient();
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -78,9 +83,10 @@ export function createOidcSso(config: OidcSsoConfig, clientSecret: string, db: D
       if (query.has('error')) throw new SsoRefusal('invalid_token', `the IdP answered ${query.get('error')?.slice(0, 100) ?? ''}`);
 
       const found = await configuration();
+      const client = await loadOpenidClient();
       const current = new URL(config.redirectUri);
       current.search = query.toString();
-      let claims: client.IDToken | undefined;
+      let claims: Oidc.IDToken | undefined;
       try {
         const tokens = await client.authorizationCodeGrant(found, current, {
           pkceCodeVerifier: pending.verifier,

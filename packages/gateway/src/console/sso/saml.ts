@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
-import type { CacheProvider, Profile, SamlConfig } from '@node-saml/node-saml';
+import type * as NodeSaml from '@node-saml/node-saml';
+import type { CacheProvider, Profile, SAML, SamlConfig } from '@node-saml/node-saml';
 import type { SamlSsoConfig } from '../../config/sso-schema.js';
 import type { Database } from '../../store/sql.js';
 import { bindBrowser, browserBinding, readForm, redirect } from './browser.js';
@@ -16,6 +16,9 @@ const PENDING_MS = 10 * 60_000;
 /** An assertion id is remembered at least this long, and until its own expiry (plus skew). */
 const MIN_REPLAY_MEMORY_MS = 60 * 60_000;
 
+/** Loaded by the first SAML request, not at start-up: most gateways never use SAML (start-up time). */
+let nodeSaml: Promise<typeof NodeSaml> | undefined;
+
 interface PendingSaml {
   readonly binding: string;
   /** When the AuthnRequest was made (node-saml checks its age). */
@@ -28,7 +31,7 @@ export interface SamlSso {
   /** POST: the IdP's response; resolves with the verified identity and the safe path to land on. */
   acs(req: IncomingMessage): Promise<{ identity: SsoIdentity; returnTo: string }>;
   /** Our SP metadata, for the IdP's administrator. */
-  metadata(): string;
+  metadata(): Promise<string>;
 }
 
 export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => number = Date.now): SamlSso {
@@ -43,7 +46,6 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
     wantAssertionsSigned: true,
     wantAuthnResponseSigned: false,
     acceptedClockSkewMs: config.clockSkew,
-    validateInResponseTo: ValidateInResponseTo.always,
     requestIdExpirationPeriodMs: PENDING_MS,
     identifierFormat: null,
     disableRequestedAuthnContext: true,
@@ -66,12 +68,18 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
       return null;
     },
   });
-  const verifier = new SAML({ ...base, cacheProvider: cache(undefined) });
+  const newSaml = async (cacheProvider: CacheProvider): Promise<SAML> => {
+    nodeSaml ??= import('@node-saml/node-saml');
+    const lib = await nodeSaml;
+    return new lib.SAML({ ...base, validateInResponseTo: lib.ValidateInResponseTo.always, cacheProvider });
+  };
+  let verifier: Promise<SAML> | undefined;
+  const verifying = (): Promise<SAML> => (verifier ??= newSaml(cache(undefined)));
 
   return {
     async login(res, requestId, returnTo) {
       const binding = bindBrowser(res);
-      const saml = new SAML({ ...base, cacheProvider: cache(binding) });
+      const saml = await newSaml(cache(binding));
       // RelayState carries only the path to land on, checked again when it comes back.
       const url = await saml.getAuthorizeUrlAsync(returnTo, undefined, {});
       redirect(res, requestId, url);
@@ -81,6 +89,7 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
       const form = await readForm(req);
       const samlResponse = form?.get('SAMLResponse');
       if (!samlResponse) throw new SsoRefusal('malformed', 'no SAMLResponse form field');
+      const verifier = await verifying();
       let profile: Profile | null;
       try {
         ({ profile } = await verifier.validatePostResponseAsync({ SAMLResponse: samlResponse }));
@@ -110,8 +119,8 @@ export function createSamlSso(config: SamlSsoConfig, db: Database, now: () => nu
       return { identity, returnTo: safeReturnTo(form?.get('RelayState')) ?? CONSOLE_HOME };
     },
 
-    metadata() {
-      return verifier.generateServiceProviderMetadata(null);
+    async metadata() {
+      return (await verifying()).generateServiceProviderMetadata(null);
     },
   };
 }
