@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Agent, request } from 'undici';
+import type { Agent, request as undiciRequest } from 'undici';
 import { readAdminSettings } from '../config/admin-settings.js';
 import type { AdminSettings } from '../config/admin-settings.js';
 import { ADMIN_TOKEN_FILE, devCaFile } from '../lib/data-dir.js';
@@ -145,8 +145,12 @@ export function createAdminClient(options: AdminConnectionOptions, env: NodeJS.P
   const connection = resolveAdminConnection(options, env);
   const { adminUrl, token, caFile } = connection;
   // Certificate validation stays on: the dev CA when there is one, the system's trust store otherwise.
-  const agent = new Agent({ connect: caFile ? { ca: readFileSync(caFile) } : {} });
+  const ca = caFile ? readFileSync(caFile) : undefined;
+  // undici loads on the first call, not with the CLI: `portcullis start` does not wait for it.
+  let client: Promise<{ agent: Agent; request: typeof undiciRequest }> | undefined;
   return async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { raw?: boolean } = {}): Promise<T> {
+    client ??= import('undici').then(({ Agent, request }) => ({ agent: new Agent({ connect: ca ? { ca } : {} }), request }));
+    const { agent, request } = await client;
     let res;
     try {
       res = await request(`${adminUrl.value}/admin/v1${path}`, {

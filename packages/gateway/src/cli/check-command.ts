@@ -1,8 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Agent } from 'undici';
-import { runChecks } from '../check/run-check.js';
 import { loadConfig } from '../config/load.js';
 import { devCaFile } from '../lib/data-dir.js';
 import { parseSeverity } from '../lib/findings.js';
@@ -42,6 +40,8 @@ export function registerCheckCommand(program: Command): void {
       const url = (o.url ?? `https://${host}:${config.listen.port}`).replace(/\/+$/, '');
       const caFile = o.ca ?? (existsSync(devCaFile(config.dataDir)) ? devCaFile(config.dataDir) : undefined);
       const ca = caFile ? readFileSync(caFile) : undefined;
+      // The checks and undici load when the command runs, not with every CLI command.
+      const [{ Agent }, { runChecks }] = await Promise.all([import('undici'), import('../check/run-check.js')]);
       const agent = new Agent({ connect: ca ? { ca } : {} });
       let adminGet: ((path: string) => Promise<unknown>) | undefined;
       try {

@@ -53,17 +53,18 @@ function serialize(error: unknown): SerializedError {
 }
 
 /**
- * PostgreSQL's default 128 MB of shared buffers is sized for a server of its own. In WebAssembly that
- * memory is allocated and set up at every open: about 0.4 s of each start, and most of the process's
- * resident memory. The embedded store holds credentials, audit and access records, and the operating
- * system still caches its files, so 16 MB is plenty.
+ * PostgreSQL's defaults are sized for a server of its own. In WebAssembly, shared memory is allocated
+ * and set up at every open: 128 MB of shared buffers cost about 0.4 s of each start and most of the
+ * process's resident memory, and room for 100 connections about 50 ms more. The embedded store holds
+ * credentials, audit and access records for one connection (this thread), and the operating system
+ * still caches its files: 16 MB and 5 connections (more than the 3 PostgreSQL reserves) are plenty.
  */
-const EMBEDDED_SHARED_BUFFERS = '16MB';
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=5'];
 
 async function open(dbDir: string | undefined, wasmModule: object): Promise<PGlite> {
   const common: PGliteOptions = {
     parsers,
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
     pgliteWasmModule: wasmModule as PGliteOptions['pgliteWasmModule'],
   };
   if (dbDir === undefined) {

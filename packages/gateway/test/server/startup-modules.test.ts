@@ -38,4 +38,13 @@ describe('start-up modules', () => {
     const loaded = Object.keys(OPTIONAL).filter((name) => atStart.includes(name));
     expect(loaded.map((name) => `${name} (only needed for ${OPTIONAL[name]})`)).toEqual([]);
   });
+
+  it('the CLI alone does not load undici: `portcullis start` opens the store before the gateway (and undici) loads', async () => {
+    const cliOnly = [STARTUP[0] as string];
+    const { stdout } = await promisify(execFile)(process.execPath, [FIXTURE, JSON.stringify(cliOnly), JSON.stringify(['undici'])]);
+    const { atStart, afterUse } = JSON.parse(stdout) as { atStart: string[]; afterUse: string[] };
+    expect(atStart).toEqual(expect.arrayContaining(['zod', 'commander']));
+    expect(afterUse).toContain('undici');
+    expect(atStart).not.toContain('undici');
+  });
 });

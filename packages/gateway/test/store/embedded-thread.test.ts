@@ -31,8 +31,9 @@ describe('embedded store on its own thread', () => {
     expect(await db.query<{ count: string }>('SELECT count(*) FROM filler')).toEqual([{ count: '200000' }]);
   });
 
-  it('runs with small shared buffers: 128 MB of WebAssembly memory set up at every open cost 0.4 s of start-up', async () => {
+  it('runs with small shared memory: 128 MB of buffers set up at every open cost 0.4 s of start-up', async () => {
     expect(await db.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
+    expect(await db.query('SHOW max_connections')).toEqual([{ max_connections: '5' }]);
   });
 
   it('holds the process open while a statement is out, and not once the store is idle', { timeout: 60_000 }, async () => {
