@@ -18,8 +18,9 @@ export interface CoalescingQueueOptions<K, V> {
  * is dropped and counted in `portcullis_queue_dropped_total{queue}`, never waited for. `get` and `set`
  * allocate nothing, so a caller on the success path pays one map operation.
  *
- * One queue serves access records (a sequence number as key), last-used times (key id -> time) and
- * tallies of refusals and auth failures (subject -> counts, updated in place).
+ * It serves last-used times (key id -> time) and tallies of refusals and auth failures (subject ->
+ * counts, updated in place). Access records, one per request, have a queue of their own that keeps them
+ * off the JavaScript heap (access-record-queue.ts).
  */
 export class CoalescingQueue<K, V> {
   private pending = new Map<K, V>();

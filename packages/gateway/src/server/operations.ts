@@ -1,9 +1,9 @@
 import type { Config } from '../config/load.js';
 import { sealAuditHead } from '../observe/audit-seal.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { insertAccessRecords, purgeAccessRecords } from '../observe/access-records.js';
+import { insertAccessRecordsJson, purgeAccessRecords } from '../observe/access-records.js';
+import { AccessRecordQueue } from '../observe/access-record-queue.js';
 import type { AccessRecord } from '../observe/access-records.js';
-import { CoalescingQueue } from '../observe/coalescing-queue.js';
 import type { Logger } from '../observe/logger.js';
 import { registerAgeGauges } from '../observe/metrics.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -96,9 +96,8 @@ export async function startOperations(options: OperationsOptions) {
   const keyAgeTimer = setInterval(() => void checkKeyAges().catch((error: Error) => logger.warn({ err: { message: error.message } }, 'key age check failed')), config.alerts.keyAgeCheck);
   keyAgeTimer.unref();
   const access = config.accessRecords.enabled
-    ? new CoalescingQueue<number, AccessRecord>({ name: 'access', write: (batch) => insertAccessRecords(db, [...batch.values()]), maxKeys: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
+    ? new AccessRecordQueue({ write: (json) => insertAccessRecordsJson(db, json), maxRecords: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
     : undefined;
-  let accessSeq = 0;
   access?.start();
 
   async function purge(): Promise<void> {
@@ -167,7 +166,7 @@ export async function startOperations(options: OperationsOptions) {
       }
     }
     if (record.problem === 'forbidden' || record.problem === 'insufficient-scope') metrics.authzRefusals.inc({ service, kind: record.problem });
-    access?.set(accessSeq++, { ...record, at: new Date(clock()) });
+    access?.add({ ...record, at: new Date(clock()) });
     rules.onRequest(record, clock());
   }
 

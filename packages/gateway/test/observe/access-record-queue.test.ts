@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { AccessRecordQueue } from '../../src/observe/access-record-queue.js';
+import type { AccessRecord } from '../../src/observe/access-records.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+
+function record(i: number, path = `/companies/${i}`): AccessRecord {
+  return {
+    at: new Date(Date.UTC(2026, 10, 30, 12, 0, 0, i)), requestId: `req-${i}`, consumerId: i % 2 ? 'con_1' : null, credentialId: null, credentialKind: null,
+    service: 'companies', route: 'GET /companies/*', method: 'GET', path, status: 200, latencyMs: 1.25, upstreamMs: null, clientIp: '127.0.0.1', problem: null,
+  };
+}
+
+function queue(maxRecords: number, batches: string[], fail = false) {
+  const metrics = createMetrics();
+  const q = new AccessRecordQueue({
+    write: async (json) => {
+      if (fail) throw new Error('store down');
+      batches.push(json);
+    },
+    maxRecords, intervalMs: 60_000, metrics, logger: createLogger({ level: 'silent' }),
+  });
+  return { q, metrics };
+}
+
+async function dropped(metrics: ReturnType<typeof createMetrics>): Promise<number> {
+  const values = (await metrics.queueDropped.get()).values;
+  return values.find((v) => v.labels.queue === 'access')?.value ?? 0;
+}
+
+describe('AccessRecordQueue', () => {
+  it('writes every queued record once, in order, as one JSON array whose dates are ISO strings', async () => {
+    const batches: string[] = [];
+    const { q } = queue(100, batches);
+    for (let i = 0; i < 3; i++) q.add(record(i));
+    await q.flush();
+    await q.flush(); // nothing new: no second write
+    expect(batches).toHaveLength(1);
+    expect(JSON.parse(batches[0] as string)).toEqual([0, 1, 2].map((i) => ({ ...record(i), at: record(i).at.toISOString() })));
+  });
+
+  it('keeps text that is not ASCII intact, through a buffer that has to grow', async () => {
+    const batches: string[] = [];
+    const { q } = queue(10_000, batches);
+    const path = `/caf\u00e9/\u{1F600}/${'x'.repeat(3000)}`;
+    for (let i = 0; i < 200; i++) q.add(record(i, path)); // ~600 KB: the first buffer is 64 KB
+    await q.flush();
+    const written = JSON.parse(batches[0] as string) as AccessRecord[];
+    expect(written).toHaveLength(200);
+    expect(written.every((r) => r.path === path)).toBe(true);
+  });
+
+  it('drops and counts what does not fit, and starts empty after a write', async () => {
+    const batches: string[] = [];
+    const { q, metrics } = queue(100, batches);
+    const added = Array.from({ length: 150 }, (_, i) => q.add(record(i)));
+    expect(added.filter(Boolean)).toHaveLength(100);
+    expect(await dropped(metrics)).toBe(50);
+    await q.flush();
+    expect(q.size).toBe(0);
+    expect(q.add(record(999))).toBe(true);
+    await q.close();
+    expect(batches.map((b) => (JSON.parse(b) as unknown[]).length)).toEqual([100, 1]);
+  });
+
+  it('counts a failed write as dropped records and carries on', async () => {
+    const { q, metrics } = queue(100, [], true);
+    for (let i = 0; i < 7; i++) q.add(record(i));
+    await q.flush();
+    expect(await dropped(metrics)).toBe(7);
+    expect(q.size).toBe(0);
+  });
+});
