@@ -99,7 +99,10 @@ export function parseClientIp(text: string): IpAddress | undefined {
 export function clientNetwork(ip: string, v4Prefix: number, v6Prefix: number): string | undefined {
   const addr = parseClientIp(ip);
   if (!addr) return undefined;
-  const prefix = addr.kind() === 'ipv4' ? v4Prefix : v6Prefix;
+  return networkText(addr, addr.kind() === 'ipv4' ? v4Prefix : v6Prefix);
+}
+
+function networkText(addr: IpAddress, prefix: number): string {
   return `${networkOf(addr, prefix).toString()}/${prefix}`;
 }
 
@@ -114,7 +117,7 @@ export function limitKeyOfIp(ip: string): string {
   let key = limitKeys.get(ip);
   if (key === undefined) {
     const addr = parseClientIp(ip);
-    key = addr === undefined ? ip : addr.kind() === 'ipv6' ? `${networkOf(addr, 64).toString()}/64` : addr.toString();
+    key = addr === undefined ? ip : addr.kind() === 'ipv6' ? networkText(addr, 64) : addr.toString();
     if (limitKeys.size >= 4_096) limitKeys.clear();
     limitKeys.set(ip, key);
   }
