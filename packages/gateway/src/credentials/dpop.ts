@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import { boundedCache } from '../lib/bounded-cache.js';
@@ -58,7 +58,7 @@ export class DpopVerifier {
       return { ok: false, reason: 'bad-signature' };
     }
     if (payload.htm !== request.method || typeof payload.htu !== 'string' || stripUrl(payload.htu) !== request.url) return { ok: false, reason: 'wrong-request' };
-    if (request.accessToken !== undefined && payload.ath !== createHash('sha256').update(request.accessToken).digest('base64url')) return { ok: false, reason: 'wrong-token' };
+    if (request.accessToken !== undefined && payload.ath !== hash('sha256', request.accessToken, 'base64url')) return { ok: false, reason: 'wrong-token' };
     const jkt = await calculateJwkThumbprint(jwk);
     if (request.jkt !== undefined && request.jkt !== jkt) return { ok: false, reason: 'wrong-key' };
     const key = `${jkt} ${String(payload.jti)}`;
