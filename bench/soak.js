@@ -1,7 +1,7 @@
 // `npm run soak`: the gateway (`portcullis start`, its own process) under a steady mix of API keys,
 // access tokens, signed requests and refusals at 80% of the rate it can sustain, measured first.
-// Passes when no answer is a 5xx, the gateway's RSS grows less than 10% after warm-up, and its
-// descriptor count does not grow. Prints one JSON summary line last; exit 1 on failure.
+// Passes when no answer is a 5xx, the gateway's RSS grows less than 10% after warm-up, its pooled
+// connections stay within the connection count and its other descriptors do not grow. Prints one JSON summary line last; exit 1 on failure.
 // SOAK_DURATION (s, default 600), SOAK_WARMUP (s, default 60), SOAK_PROBE (s, max-rate probe, default 15),
 // SOAK_CONNECTIONS (default 32), SOAK_DATABASE_URL (PostgreSQL instead of the embedded store),
 // SOAK_GC (default 1: a full garbage collection in the gateway before each memory sample, through its
@@ -114,16 +114,48 @@ async function connectInspector(url) {
 }
 
 /**
- * The gateway's resident memory (bytes) and open descriptors, from /proc. Descriptors on files inside
- * `storeDir` are counted apart: the embedded PostgreSQL opens a relation's free-space and visibility
- * map files once the table has grown enough to need them, a bounded one-off per relation, not a leak.
- * Every other descriptor (sockets, pipes, other files) must not grow.
+ * TCP sockets of the gateway's network namespace by inode, from /proc/<pid>/net/tcp{,6}: local and
+ * remote port and whether it listens. Both ends of a loopback connection are listed; the gateway's own
+ * descriptors pick out its ends.
  */
-function sample(pid, storeDir) {
+function tcpSockets(pid) {
+  const byInode = new Map();
+  for (const table of ['tcp', 'tcp6']) {
+    let text;
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue; // no IPv6 in this namespace
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const field = line.trim().split(/\s+/);
+      if (field.length < 10) continue;
+      const port = (address) => Number.parseInt(address.split(':')[1], 16);
+      byInode.set(field[9], { localPort: port(field[1]), remotePort: port(field[2]), listening: field[3] === '0A' });
+    }
+  }
+  return byInode;
+}
+
+/**
+ * The gateway's resident memory (bytes) and open descriptors, from /proc. Two kinds are counted apart:
+ * - files inside `storeDir`: the embedded PostgreSQL opens a relation's free-space and visibility map
+ *   files once the table has grown enough to need them, a bounded one-off per relation, not a leak;
+ * - pooled connections: the soak's own connections to the gateway (`clientSockets`) and the gateway's
+ *   keep-alive pool to the upstream (`upstreamSockets`). Idle ones close after their keep-alive
+ *   timeout and reopen at the next burst, so their number moves with the pacing; each must stay within
+ *   the soak's connection count, which a leak (a socket never closed) would soon exceed.
+ * Every other descriptor (listeners, pipes, event descriptors, other files) must not grow.
+ */
+function sample(pid, storeDir, ports) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1]) * 1024;
+  const sockets = tcpSockets(pid);
   let fds = 0;
   let storeFiles = 0;
+  let clientSockets = 0;
+  let upstreamSockets = 0;
+  const kinds = {};
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     let target;
     try {
@@ -131,10 +163,17 @@ function sample(pid, storeDir) {
     } catch {
       continue; // closed between the listing and the read
     }
+    const socket = sockets.get(target.match(/^socket:\[(\d+)\]$/)?.[1]);
     if (target.startsWith(storeDir)) storeFiles++;
-    else fds++;
+    else if (socket && !socket.listening && socket.remotePort === ports.upstream) upstreamSockets++;
+    else if (socket && !socket.listening && socket.localPort === ports.gateway) clientSockets++;
+    else {
+      fds++;
+      const kind = target.replace(/:\[\d+\]$/, '');
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
   }
-  return { rss, fds, storeFiles };
+  return { rss, fds, storeFiles, clientSockets, upstreamSockets, kinds };
 }
 
 async function setUp(gateway, ca) {
@@ -228,6 +267,7 @@ async function main() {
     const creds = await setUp(gateway, ca);
     const pool = new Pool(gateway.url, { connect: { ca }, connections: settings.connections, pipelining: 1 });
     const origin = new URL(gateway.url).origin;
+    const ports = { gateway: Number(new URL(gateway.url).port), upstream: Number(new URL(upstream.url).port) };
 
     const probe = await drive(pool, creds, origin, settings.probe);
     const maxRate = probe.total / settings.probe;
@@ -238,7 +278,7 @@ async function main() {
     const tick = () => {
       sampling = sampling.then(async () => {
         const heapUsed = gateway.inspector ? await gateway.inspector.collect() : undefined;
-        samples.push({ at: (performance.now() - started) / 1000, heapUsed, ...sample(gateway.child.pid, join(dir, 'data', 'db')) });
+        samples.push({ at: (performance.now() - started) / 1000, heapUsed, ...sample(gateway.child.pid, join(dir, 'data', 'db'), ports) });
       });
     };
     tick();
@@ -270,9 +310,17 @@ async function main() {
       ...(settings.gc ? { heapUsedMiB: { afterWarmup: +(median(base.map((s) => s.heapUsed)) / 2 ** 20).toFixed(1), end: +(median(last.map((s) => s.heapUsed)) / 2 ** 20).toFixed(1) } } : {}),
       fds: { afterWarmup: median(base.map((s) => s.fds)), end: median(last.map((s) => s.fds)) },
       fdGrowth,
+      // What the descriptors are (socket, pipe, anon_inode:[eventfd], a file's path), so a growth names its kind.
+      fdKinds: { afterWarmup: base.at(-1)?.kinds, end: last.at(-1)?.kinds },
+      pooledSockets: {
+        bound: settings.connections,
+        clientMax: Math.max(...samples.map((s) => s.clientSockets)),
+        upstreamMax: Math.max(...samples.map((s) => s.upstreamSockets)),
+      },
       storeFiles: { afterWarmup: median(base.map((s) => s.storeFiles)), end: median(last.map((s) => s.storeFiles)) },
     };
-    summary.pass = summary.gateway5xx === 0 && soak.unexpected === 0 && soak.errors === 0 && rssGrowth < 0.1 && fdGrowth <= 0;
+    summary.pass = summary.gateway5xx === 0 && soak.unexpected === 0 && soak.errors === 0 && rssGrowth < 0.1 && fdGrowth <= 0 &&
+      summary.pooledSockets.clientMax <= settings.connections && summary.pooledSockets.upstreamMax <= settings.connections;
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     process.exitCode = summary.pass ? 0 : 1;
   } finally {

@@ -10,7 +10,7 @@ const SOAK = fileURLToPath(new URL('../../../../bench/soak.js', import.meta.url)
  * maximum rate. The full run's figures are in docs/performance.md.
  */
 describe('drill: soak (CI-sized)', () => {
-  it('15 s at 80% of the measured maximum: no 5xx, every answer as expected, no descriptor or memory growth', { timeout: 90_000 }, async () => {
+  it('15 s at 80% of the measured maximum: no 5xx, every answer as expected, pooled connections within bounds, no other descriptor or memory growth', { timeout: 90_000 }, async () => {
     const child = spawn(process.execPath, [SOAK], {
       env: { ...process.env, SOAK_DURATION: '15', SOAK_WARMUP: '3', SOAK_PROBE: '3', SOAK_CONNECTIONS: '8' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,7 +25,10 @@ describe('drill: soak (CI-sized)', () => {
     expect(summary.clientErrors, out).toBe(0);
     expect(summary.requests as number).toBeGreaterThan(100);
     expect(Object.keys(summary.byStatus as Record<string, number>).sort()).toEqual(['200', '401', '403']);
-    expect(summary.fdGrowth as number).toBeLessThanOrEqual(0);
+    expect(summary.fdGrowth as number, out).toBeLessThanOrEqual(0);
+    const pooled = summary.pooledSockets as Record<string, number>;
+    expect(pooled.clientMax, out).toBeLessThanOrEqual(8);
+    expect(pooled.upstreamMax, out).toBeLessThanOrEqual(8);
     expect(summary.rssGrowthPercent as number).toBeLessThan(10);
     expect(code).toBe(0);
   });
