@@ -166,7 +166,7 @@ export async function startOperations(options: OperationsOptions) {
       }
     }
     if (record.problem === 'forbidden' || record.problem === 'insufficient-scope') metrics.authzRefusals.inc({ service, kind: record.problem });
-    access?.add({ ...record, at: new Date(clock()) });
+    access?.add(record, clock());
     rules.onRequest(record, clock());
   }
 

@@ -4,9 +4,11 @@ import type { AccessRecord } from '../../src/observe/access-records.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 
-function record(i: number, path = `/companies/${i}`): AccessRecord {
+const START = Date.UTC(2026, 10, 30, 12, 0, 0);
+
+function record(i: number, path = `/companies/${i}`): Omit<AccessRecord, 'at'> {
   return {
-    at: new Date(Date.UTC(2026, 10, 30, 12, 0, 0, i)), requestId: `req-${i}`, consumerId: i % 2 ? 'con_1' : null, credentialId: null, credentialKind: null,
+    requestId: `req-${i}`, consumerId: i % 2 ? 'con_1' : null, credentialId: null, credentialKind: null,
     service: 'companies', route: 'GET /companies/*', method: 'GET', path, status: 200, latencyMs: 1.25, upstreamMs: null, clientIp: '127.0.0.1', problem: null,
   };
 }
@@ -29,21 +31,23 @@ async function dropped(metrics: ReturnType<typeof createMetrics>): Promise<numbe
 }
 
 describe('AccessRecordQueue', () => {
-  it('writes every queued record once, in order, as one JSON array whose dates are ISO strings', async () => {
+  it('writes every queued record once, in order, as one JSON array stamped with ISO times', async () => {
     const batches: string[] = [];
     const { q } = queue(100, batches);
-    for (let i = 0; i < 3; i++) q.add(record(i));
+    // Two in the same millisecond share the stamp's text; the next millisecond gets its own.
+    const times = [START, START, START + 1, START + 1_000];
+    times.forEach((at, i) => q.add(record(i), at));
     await q.flush();
     await q.flush(); // nothing new: no second write
     expect(batches).toHaveLength(1);
-    expect(JSON.parse(batches[0] as string)).toEqual([0, 1, 2].map((i) => ({ ...record(i), at: record(i).at.toISOString() })));
+    expect(JSON.parse(batches[0] as string)).toEqual(times.map((at, i) => ({ at: new Date(at).toISOString(), ...record(i) })));
   });
 
   it('keeps text that is not ASCII intact, through a buffer that has to grow', async () => {
     const batches: string[] = [];
     const { q } = queue(10_000, batches);
     const path = `/caf\u00e9/\u{1F600}/${'x'.repeat(3000)}`;
-    for (let i = 0; i < 200; i++) q.add(record(i, path)); // ~600 KB: the first buffer is 64 KB
+    for (let i = 0; i < 200; i++) q.add(record(i, path), START + i); // ~600 KB: the first buffer is 64 KB
     await q.flush();
     const written = JSON.parse(batches[0] as string) as AccessRecord[];
     expect(written).toHaveLength(200);
@@ -53,19 +57,19 @@ describe('AccessRecordQueue', () => {
   it('drops and counts what does not fit, and starts empty after a write', async () => {
     const batches: string[] = [];
     const { q, metrics } = queue(100, batches);
-    const added = Array.from({ length: 150 }, (_, i) => q.add(record(i)));
+    const added = Array.from({ length: 150 }, (_, i) => q.add(record(i), START + i));
     expect(added.filter(Boolean)).toHaveLength(100);
     expect(await dropped(metrics)).toBe(50);
     await q.flush();
     expect(q.size).toBe(0);
-    expect(q.add(record(999))).toBe(true);
+    expect(q.add(record(999), START)).toBe(true);
     await q.close();
     expect(batches.map((b) => (JSON.parse(b) as unknown[]).length)).toEqual([100, 1]);
   });
 
   it('counts a failed write as dropped records and carries on', async () => {
     const { q, metrics } = queue(100, [], true);
-    for (let i = 0; i < 7; i++) q.add(record(i));
+    for (let i = 0; i < 7; i++) q.add(record(i), START + i);
     await q.flush();
     expect(await dropped(metrics)).toBe(7);
     expect(q.size).toBe(0);
