@@ -1,7 +1,8 @@
 // `npm run soak`: the gateway (`portcullis start`, its own process) under a steady mix of API keys,
 // access tokens, signed requests and refusals at 80% of the rate it can sustain, measured first.
 // Passes when no answer is a 5xx, the gateway's RSS grows less than 10% after warm-up, its pooled
-// connections stay within the connection count and its other descriptors do not grow. Prints one JSON summary line last; exit 1 on failure.
+// connections stay within the connection count and its other descriptors do not grow. Prints one JSON
+// summary line last; exit 1 on failure.
 // SOAK_DURATION (s, default 600), SOAK_WARMUP (s, default 60), SOAK_PROBE (s, max-rate probe, default 15),
 // SOAK_CONNECTIONS (default 32), SOAK_DATABASE_URL (PostgreSQL instead of the embedded store),
 // SOAK_GC (default 1: a full garbage collection in the gateway before each memory sample, through its
