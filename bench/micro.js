@@ -4,7 +4,8 @@
 //   - JWT access-token verification, cached and uncached, and token issuance (ES256);
 //   - rate-limit decisions, in process and in Redis (PORTCULLIS_BENCH_REDIS_URL, default
 //     redis://127.0.0.1:6379; skipped if it does not answer), one at a time and 64 in flight;
-//   - RFC 9421 signature verifications (hmac-sha256, ed25519), with @portcullis/protocol;
+//   - RFC 9421 signature verifications (hmac-sha256, ed25519), with @portcullis/protocol, and the
+//     replay check's nonce claim (in process);
 //   - startup to ready: `portcullis start` on the embedded store until /readyz answers 200.
 // A synchronous answer is not awaited (the data plane does not await it either). Results also go to
 // bench/results/micro.json. See docs/performance.md for the figures and how they were taken.
@@ -26,6 +27,7 @@ import { KeyVerifier } from '../packages/gateway/dist/credentials/verify-key.js'
 import { TokenVerifier } from '../packages/gateway/dist/credentials/verify-token.js';
 import { Keyring } from '../packages/gateway/dist/crypto/keyring.js';
 import { createInProcessChangeBus } from '../packages/gateway/dist/state/change-bus.js';
+import { createMemoryNonceStore } from '../packages/gateway/dist/state/nonce-store.js';
 import { createMemoryRateLimitStore, createRedisRateLimitStore } from '../packages/gateway/dist/state/rate-limit-store.js';
 import { connectRedis } from '../packages/gateway/dist/state/redis.js';
 import { openEmbeddedDatabase } from '../packages/gateway/dist/store/embedded.js';
@@ -155,6 +157,11 @@ for (const [name, signing, verifying] of [
   }));
   report(`signing, ${name}`, await rate(async () => signRequest(request, signing)));
 }
+// Each signed request claims its nonce once; every claim here is a new nonce (the accepted path), so
+// the store grows by each one as it would over a signature window.
+const nonces = createMemoryNonceStore();
+let claimed = 0;
+report('signature nonce claim, in process', await rate(() => nonces.claim(`psk_bench:nonce-${claimed++}`, 300_000)));
 
 /** `portcullis start` on the embedded store in `dir`, until /readyz answers 200: milliseconds from spawn. */
 async function startupToReady(dir) {
