@@ -166,8 +166,9 @@ export async function startOperations(options: OperationsOptions) {
       }
     }
     if (record.problem === 'forbidden' || record.problem === 'insufficient-scope') metrics.authzRefusals.inc({ service, kind: record.problem });
-    access?.add(record, clock());
-    rules.onRequest(record, clock());
+    const now = clock();
+    access?.add(record, now);
+    rules.onRequest(record, now);
   }
 
   return {
