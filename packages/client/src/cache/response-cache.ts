@@ -64,10 +64,13 @@ export class ResponseCache {
     this.keys ??= loadSecret(this.source, this.remember).then((secret) => {
       if (secret.length < 32) throw new TypeError(`cache.key (${this.source.name}) must be at least 32 characters, e.g. the output of \`openssl rand -base64 32\`.`);
       const salt = Buffer.from('portcullis-client-cache');
-      return {
-        enc: createSecretKey(Buffer.from(hkdfSync('sha256', secret, salt, 'aes-256-gcm', 32))),
-        mac: createSecretKey(Buffer.from(hkdfSync('sha256', secret, salt, 'entry-name', 32))),
+      const derived = (info: string): KeyObject => {
+        const bytes = Buffer.from(hkdfSync('sha256', secret, salt, info, 32));
+        const key = createSecretKey(bytes); // a copy: the bytes are wiped rather than left to the collector
+        bytes.fill(0);
+        return key;
       };
+      return { enc: derived('aes-256-gcm'), mac: derived('entry-name') };
     });
     return this.keys;
   }
