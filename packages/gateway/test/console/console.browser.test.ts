@@ -201,6 +201,9 @@ describe.skipIf(!haveChromium)('the console in a browser (Debian Chromium)', () 
     expect(reached).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Consumers' }).waitFor();
+    // The page moves focus to its content in an effect, after the heading is painted: Tab before that
+    // would still move on from the navigation link.
+    await page.waitForFunction("document.activeElement?.id === 'main'", undefined, { timeout: 5_000 });
     await page.keyboard.press('Tab');
     expect(await page.evaluate("document.activeElement?.closest('label')?.textContent")).toBe('New consumer name');
   });
