@@ -190,8 +190,9 @@ describe.skipIf(!haveChromium)('the console in a browser (Debian Chromium)', () 
   it('is keyboard usable: focus lands on the page, the navigation is reached and followed by keys alone', async () => {
     await page.goto(`${gw.gateway.adminUrl}/console/`);
     await page.getByRole('heading', { name: 'Traffic' }).waitFor();
-    // Each page moves focus to its content (screen readers announce it); a skip link comes first of all.
-    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+    // Each page moves focus to its content (screen readers announce it), in an effect after the first
+    // paint; a skip link comes first of all.
+    await page.waitForFunction("document.activeElement?.id === 'main'", undefined, { timeout: 5_000 });
     expect(await page.evaluate("document.querySelector('a, button, input, select')?.textContent")).toBe('Skip to content');
     let reached = false;
     for (let i = 0; i < 12 && !reached; i++) {
@@ -201,8 +202,7 @@ describe.skipIf(!haveChromium)('the console in a browser (Debian Chromium)', () 
     expect(reached).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Consumers' }).waitFor();
-    // The page moves focus to its content in an effect, after the heading is painted: Tab before that
-    // would still move on from the navigation link.
+    // Tab before the page has moved focus to its content would move on from the navigation link.
     await page.waitForFunction("document.activeElement?.id === 'main'", undefined, { timeout: 5_000 });
     await page.keyboard.press('Tab');
     expect(await page.evaluate("document.activeElement?.closest('label')?.textContent")).toBe('New consumer name');
