@@ -65,18 +65,19 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
   );
   const tracer = options.tracer ?? propagatingTracer;
 
-  // prom-client hashes label objects on every inc(); the children are looked up once instead.
-  const counters = new Map<string, { inc(): void }>();
-  function countRequest(service: string, route: string, status: number): void {
-    const key = `${service} ${route} ${status}`;
-    let counter = counters.get(key);
-    if (!counter) counters.set(key, (counter = metrics.requests.labels(service, route, String(status))));
+  // Each (route, status) child is looked up once, keyed by the route object: no label text per request.
+  const counters = new Map<CompiledRoute | undefined, Map<number, { inc(): void }>>();
+  function countRequest(route: CompiledRoute | undefined, status: number): void {
+    let byStatus = counters.get(route);
+    if (!byStatus) counters.set(route, (byStatus = new Map()));
+    let counter = byStatus.get(status);
+    if (!counter) byStatus.set(status, (counter = metrics.requests.labels(route?.service ?? '-', route?.pattern ?? '-', String(status))));
     counter.inc();
   }
 
   function finish(req: IncomingMessage, ctx: RequestContext, status: number, refusal?: Problem, cause?: unknown): void {
     const service = ctx.route?.service ?? '-';
-    countRequest(service, ctx.route?.pattern ?? '-', status);
+    countRequest(ctx.route, status);
     ctx.span?.end({ status, service: ctx.route?.service ?? null, route: ctx.route?.pattern ?? null, method: req.method ?? 'GET' });
     options.onFinish?.(accessRecordOf(req, ctx, status, refusal));
     if (cause !== undefined) {

@@ -142,7 +142,7 @@ export async function startOperations(options: OperationsOptions) {
   const otlp = config.telemetry.otlp;
   const tracer: RequestTracer = otlp ? (await import('../observe/otlp-tracer.js')).createOtlpTracer(otlp) : propagatingTracer;
 
-  // prom-client hashes a label object on every observe(); each service's children are looked up once.
+  // Each service's latency children are looked up once (labels() keys them by their values).
   const latency = new Map<string, { whole: { observe(v: number): void }; upstream: { observe(v: number): void }; overhead: { observe(v: number): void } }>();
   function latencyOf(service: string) {
     let children = latency.get(service);
