@@ -12,6 +12,28 @@ export interface AccessRecordQueueOptions {
   readonly logger: Logger;
 }
 
+/** Printable ASCII but the quote and the backslash: text JSON.stringify would write unchanged between quotes. */
+const PLAIN = /^[ !#-[\]-~]*$/;
+
+function text(value: string | null): string {
+  if (value === null) return 'null';
+  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+function num(value: number | null): string {
+  return value !== null && Number.isFinite(value) ? String(value) : 'null';
+}
+
+/**
+ * The record's fields as JSON, without the opening brace (the time stamp's text comes first). The same
+ * text JSON.stringify gives, built from the fields: ids, routes and paths are plain ASCII and go in as
+ * they are, anything else through JSON.stringify. A whole-object JSON.stringify per request cost twice
+ * as much (docs/performance.md).
+ */
+function recordFields(r: Omit<AccessRecord, 'at'>): string {
+  return `"requestId":${text(r.requestId)},"consumerId":${text(r.consumerId)},"credentialId":${text(r.credentialId)},"credentialKind":${text(r.credentialKind)},"service":${text(r.service)},"route":${text(r.route)},"method":${text(r.method)},"path":${text(r.path)},"status":${num(r.status)},"latencyMs":${num(r.latencyMs)},"upstreamMs":${num(r.upstreamMs)},"clientIp":${text(r.clientIp)},"problem":${text(r.problem)}}`;
+}
+
 /**
  * Access records waiting for their batch write, kept as JSON text in a Buffer, off the JavaScript heap.
  * Kept as objects for up to an interval (5 s), every record outlived a young-generation collection and
@@ -47,7 +69,7 @@ export class AccessRecordQueue {
       this.#stampedAt = at;
       this.#stamp = `{"at":"${new Date(at).toISOString()}",`;
     }
-    const json = JSON.stringify(record);
+    const json = recordFields(record);
     // Room for a separator and the record at its longest (UTF-8 is at most 3 bytes per UTF-16 unit).
     const needed = this.#length + 1 + this.#stamp.length + json.length * 3;
     if (needed > this.#buffer.length) {
@@ -57,8 +79,7 @@ export class AccessRecordQueue {
     }
     if (this.#count > 0) this.#buffer[this.#length++] = 0x2c; // ','
     this.#length += this.#buffer.write(this.#stamp, this.#length, 'latin1');
-    // The record's own fields after the stamp's: its JSON without the opening brace.
-    this.#length += this.#buffer.write(json.slice(1), this.#length);
+    this.#length += this.#buffer.write(json, this.#length);
     this.#count++;
     return true;
   }

@@ -54,6 +54,20 @@ describe('AccessRecordQueue', () => {
     expect(written.every((r) => r.path === path)).toBe(true);
   });
 
+  it('writes the text JSON.stringify would, whatever the fields hold: quotes, backslashes, controls, lone surrogates, odd numbers', async () => {
+    const batches: string[] = [];
+    const { q } = queue(100, batches);
+    const odd: Omit<AccessRecord, 'at'>[] = [
+      { ...record(1, '/a"b\\c/\u0000\u001f\u007f'), route: 'GET /"q"/*', consumerId: 'con_\u2028\u2029', problem: 'bad-request' },
+      { ...record(2, '/\ud800/\udfff/\u{1F600}'), credentialKind: 'api-key', latencyMs: 1e21, upstreamMs: 0.1 + 0.2, status: 499 },
+      { ...record(3), latencyMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY, clientIp: '::ffff:10.0.0.1' },
+    ];
+    odd.forEach((r, i) => q.add(r, START + i));
+    await q.flush();
+    const expected = odd.map((r, i) => JSON.stringify({ at: new Date(START + i).toISOString(), ...r }));
+    expect(batches[0]).toBe(`[${expected.join(',')}]`);
+  });
+
   it('drops and counts what does not fit, and starts empty after a write', async () => {
     const batches: string[] = [];
     const { q, metrics } = queue(100, batches);
