@@ -183,6 +183,8 @@ function failure(error: Error): ForwardOutcome {
  */
 class Exchange implements Dispatcher.DispatchHandler {
   private abortUpstream: ((error?: Error) => void) | undefined;
+  /** undici's: reads the upstream again once the client has taken what was written. */
+  private resume: (() => void) | undefined;
   private pending: Error | undefined;
   private status = 0;
   private settled = false;
@@ -211,20 +213,24 @@ class Exchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // interim 1xx answers are not passed on
     this.status = statusCode;
+    this.resume = resume;
     this.res.writeHead(statusCode, responseHeaders(rawHeaders, this.ctx));
-    this.res.on('drain', () => {
-      clearTimeout(this.stalled);
-      this.stalled = undefined;
-      resume();
-    });
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
     // Backpressure: undici stops reading the upstream until 'drain', so nothing piles up here; a client
-    // that never reads again would hold both connections for good, so it is cut off.
-    this.stalled ??= setTimeout(() => this.res.destroy(), this.sendTimeout);
+    // that never reads again would hold both connections for good, so it is cut off. Listened for only
+    // now: most answers never fill the socket, and a listener per request was measurable.
+    if (this.stalled === undefined) {
+      this.stalled = setTimeout(() => this.res.destroy(), this.sendTimeout);
+      this.res.once('drain', () => {
+        clearTimeout(this.stalled);
+        this.stalled = undefined;
+        this.resume?.();
+      });
+    }
     return false;
   }
 

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { connect as connectTls } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,8 @@ import type { TestGateway } from '../helpers/gateway.js';
 import { startRecordingUpstream } from '../helpers/upstream.js';
 
 const BOUND = 1_000; // ms: the header, keep-alive and send timeouts in this test's config
+/** 8 MiB that differ byte by byte, so a lost, repeated or reordered chunk shows. */
+const MEDIUM = randomBytes(8 * 1024 * 1024);
 
 /** Slow and hostile clients against a real gateway: each is cut off at its bound while others are served. */
 describe('drill: slow and hostile clients', () => {
@@ -17,6 +20,7 @@ describe('drill: slow and hostile clients', () => {
   beforeAll(async () => {
     upstream = await startRecordingUpstream();
     upstream.onRequest((req, res) => {
+      if (req.url === '/medium') return void res.writeHead(200, { 'content-length': MEDIUM.length }).end(MEDIUM);
       if (req.url !== '/big') return res.end('{"ok":true}');
       // 256 MiB, written as fast as the gateway takes it: only backpressure keeps it out of memory.
       const chunk = Buffer.alloc(64 * 1024, 120);
@@ -92,6 +96,31 @@ describe('drill: slow and hostile clients', () => {
     const start = performance.now();
     const closedAt = await Promise.all(ends);
     for (const at of closedAt) expect(at - start).toBeLessThan(BOUND * 3);
+  });
+
+  it('a client that reads a large response slowly, pausing under the send timeout, gets all of it intact', async () => {
+    const socket = await open();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let pauses = 0;
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      // Every 2 MiB the reader stops for a while: the gateway's writes back up, and must resume after.
+      if (received > (pauses + 1) * 2 * 1024 * 1024 && pauses < 3) {
+        pauses++;
+        socket.pause();
+        setTimeout(() => socket.resume(), BOUND / 4);
+      }
+    });
+    socket.write('GET /medium HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    await closed(socket);
+    const whole = Buffer.concat(chunks);
+    const bodyAt = whole.indexOf('\r\n\r\n') + 4;
+    expect(whole.subarray(0, bodyAt).toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(pauses).toBe(3);
+    expect(whole.length - bodyAt).toBe(MEDIUM.length);
+    expect(createHash('sha256').update(whole.subarray(bodyAt)).digest('hex')).toBe(createHash('sha256').update(MEDIUM).digest('hex'));
   });
 
   it('a client that stops reading a large response is cut off after limits.sendTimeout, with bounded buffering', async () => {
