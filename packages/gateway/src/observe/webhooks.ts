@@ -1,4 +1,4 @@
-import { createSecretKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { contentDigest, signRequest } from '@portcullis/protocol';
 import { Agent, request } from 'undici';
@@ -7,8 +7,8 @@ import type { Logger } from './logger.js';
 export interface WebhookTarget {
   readonly url: string;
   readonly keyId: string;
-  /** The shared HMAC secret (from the environment variable the config names). */
-  readonly secret: Buffer;
+  /** The shared HMAC secret (from the environment variable the config names), made a KeyObject once. */
+  readonly secret: KeyObject;
   readonly ca?: string;
 }
 
@@ -23,7 +23,7 @@ export const WEBHOOK_SIGNED_COMPONENTS = ['@method', '@target-uri', 'content-typ
  */
 export function signWebhook(target: WebhookTarget, body: string, now: Date): Record<string, string> {
   const headers = { 'content-type': 'application/json', 'content-digest': contentDigest(Buffer.from(body, 'utf8')) };
-  const signature = signRequest({ method: 'POST', url: target.url, headers }, { keyId: target.keyId, algorithm: 'hmac-sha256', key: createSecretKey(target.secret) }, {
+  const signature = signRequest({ method: 'POST', url: target.url, headers }, { keyId: target.keyId, algorithm: 'hmac-sha256', key: target.secret }, {
     components: WEBHOOK_SIGNED_COMPONENTS,
     created: Math.floor(now.getTime() / 1000),
   });
