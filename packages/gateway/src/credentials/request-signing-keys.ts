@@ -118,10 +118,17 @@ export class SigningKeyResolver {
   }
 
   private async toKey(row: SigningKeyRow): Promise<ResolvedSigningKey> {
-    const key =
-      row.algorithm === 'hmac-sha256'
-        ? createSecretKey(await this.keyring.decrypt(row.secretSealed as string, sealContext(row.id)))
-        : createPublicKey({ key: row.publicJwk as JsonWebKey, format: 'jwk' });
+    const key = row.algorithm === 'hmac-sha256' ? await this.secretKey(row) : createPublicKey({ key: row.publicJwk as JsonWebKey, format: 'jwk' });
     return { keyId: row.id, algorithm: row.algorithm, key, consumerId: row.consumerId };
+  }
+
+  /** The shared secret as a KeyObject (which holds its own copy): the decrypted bytes are wiped at once, not left for the collector. */
+  private async secretKey(row: SigningKeyRow): Promise<KeyObject> {
+    const secret = await this.keyring.decrypt(row.secretSealed as string, sealContext(row.id));
+    try {
+      return createSecretKey(secret);
+    } finally {
+      secret.fill(0);
+    }
   }
 }
