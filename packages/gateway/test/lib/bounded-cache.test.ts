@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { boundedCache } from '../../src/lib/bounded-cache.js';
 
@@ -27,6 +28,25 @@ describe('boundedCache', () => {
     cache.set('k', 1);
     expect(cache.get('k')).toBe(1);
     await new Promise((done) => setTimeout(done, 40));
+    expect(cache.get('k')).toBeUndefined();
+  });
+
+  it('schedules no timer to read entries with a ttl, and still sees them expire at once', async () => {
+    // Timers made while the hook is on, unref'd ones included (the active-resources list leaves those out).
+    let timersMade = 0;
+    const hook = createHook({ init: (_id, type) => void (type === 'Timeout' && timersMade++) });
+    const cache = boundedCache<string, number>({ max: 10, ttl: 30 });
+    cache.set('k', 1);
+    // A read in a later millisecond: lru-cache's default schedules a timer to forget its clock reading.
+    await new Promise((done) => setTimeout(done, 5));
+    hook.enable();
+    try {
+      for (let i = 0; i < 5; i++) expect(cache.get('k')).toBe(1);
+    } finally {
+      hook.disable();
+    }
+    expect(timersMade).toBe(0);
+    await new Promise((done) => setTimeout(done, 45));
     expect(cache.get('k')).toBeUndefined();
   });
 
