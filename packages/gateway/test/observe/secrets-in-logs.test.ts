@@ -1,5 +1,6 @@
 import { generateCredential } from '@portcullis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scrubSecrets } from '../../src/observe/logger.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { startRecordingUpstream } from '../helpers/upstream.js';
 import { startTestGateway } from '../helpers/gateway.js';
@@ -28,6 +29,17 @@ describe('no secret reaches a log line', () => {
       expect(all).not.toContain(secret);
     }
     expect(all).toContain('[REDACTED]');
+  });
+
+  it('scrubs a JWT or a bearer value in any case and anywhere in a line, and leaves other lines as they are', () => {
+    const bearer = 'opaque-token-0123456789';
+    for (const line of [`/v1/${jwt}/x`, `BEARER ${bearer}`, `auth=bEaReR   ${bearer};`, `x${jwt}`]) {
+      const scrubbed = scrubSecrets(line);
+      expect(scrubbed).not.toContain(jwt);
+      expect(scrubbed).not.toContain(bearer);
+      expect(scrubbed).toContain('[REDACTED]');
+    }
+    for (const line of ['/companies/1', '/eyes/bear/er', 'GET /Bearer/ok']) expect(scrubSecrets(line)).toBe(line);
   });
 
   describe('keys run together with other characters, or percent-encoded (issue 6, defect 8)', () => {
