@@ -69,11 +69,12 @@ export function createAuthorizeStage(options: AuthorizeOptions): Stage {
     if (principal.allowedOrigins && principal.allowedOrigins.length > 0) {
       if (!originAllowed(req.headers.origin, principal.allowedOrigins)) return refuse(req, ctx, principal, 'origin-not-allowed');
     }
-    const missing = route.scopes.filter((scope) => !principal.scopes.has(scope));
-    if (missing.length > 0) {
-      return problem('insufficient-scope', undefined, {
-        'www-authenticate': `Bearer error="insufficient_scope", scope="${route.scopes.join(' ')}"`,
-      });
+    for (const scope of route.scopes) {
+      if (!principal.scopes.has(scope)) {
+        return problem('insufficient-scope', undefined, {
+          'www-authenticate': `Bearer error="insufficient_scope", scope="${route.scopes.join(' ')}"`,
+        });
+      }
     }
     return undefined;
   };
