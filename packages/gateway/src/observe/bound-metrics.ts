@@ -23,7 +23,7 @@ interface Scraped {
  * four times a request. These keep plain numbers, and hand prom-client's registry the values its own
  * Counter and Histogram would at scrape time, so /metrics reads exactly as before (docs/performance.md).
  */
-abstract class BoundMetric<Child> {
+abstract class BoundMetric<Child extends { zero(): void }> {
   abstract readonly type: 'counter' | 'histogram';
   readonly aggregator = 'sum' as const;
   protected readonly children = new Map<string, { readonly labels: Readonly<Record<string, string>>; readonly child: Child }>();
@@ -52,8 +52,9 @@ abstract class BoundMetric<Child> {
     return entry.child;
   }
 
+  /** Zeroes every child rather than dropping it: callers keep their children, which must still count. */
   reset(): void {
-    this.children.clear();
+    for (const { child } of this.children.values()) child.zero();
   }
 
   protected abstract samples(): Sample[];
@@ -67,6 +68,9 @@ class CounterChild {
   value = 0;
   inc(by = 1): void {
     this.value += by;
+  }
+  zero(): void {
+    this.value = 0;
   }
 }
 
@@ -100,6 +104,12 @@ class HistogramChild {
     (this.counts[i] as number)++;
     this.sum += value;
     this.count++;
+  }
+
+  zero(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
   }
 }
 

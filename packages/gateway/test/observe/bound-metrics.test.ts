@@ -61,11 +61,19 @@ describe('bound metrics scrape exactly as prom-client', () => {
     expect(() => new BoundCounter('z_seconds', 'again', [], registry)).toThrow(/already been registered/);
   });
 
-  it('reset empties every child, as the registry resets metrics', async () => {
+  it('reset zeroes every child, and a child kept by its caller counts on afterwards', async () => {
     const registry = new Registry();
     const counter = new BoundCounter('r_total', 'r', ['service'], registry);
-    counter.labels('a').inc();
+    const histogram = new BoundHistogram('r_seconds', 'r', ['service'], BUCKETS, registry);
+    const kept = counter.labels('a');
+    kept.inc(5);
+    histogram.labels('a').observe(0.2);
     registry.resetMetrics();
-    expect(await registry.metrics()).not.toContain('r_total{');
+    const zeroed = await registry.metrics();
+    expect(zeroed).toContain('r_total{service="a"} 0');
+    expect(zeroed).toContain('r_seconds_count{service="a"} 0');
+    expect(zeroed).toContain('r_seconds_bucket{le="0.25",service="a"} 0');
+    kept.inc();
+    expect(await registry.metrics()).toContain('r_total{service="a"} 1');
   });
 });
