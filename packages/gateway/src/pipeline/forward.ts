@@ -314,8 +314,9 @@ function exchangeOnce(
       req.once('end', () => clearTimeout(bodyTimer));
     }
     const exchange = new Exchange(res, ctx, resolve, bodyTimer, limits.sendTimeout);
-    // A client that hangs up should not keep the upstream working for nobody.
-    res.once('close', () => {
+    // A client that hangs up should not keep the upstream working for nobody. ('close' comes once per
+    // response: `on` spares the once-wrapper.)
+    res.on('close', () => {
       if (!res.writableFinished) exchange.abort(new ClientGone('client closed the connection'));
     });
     upstream.pool.dispatch(

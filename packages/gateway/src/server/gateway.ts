@@ -107,12 +107,14 @@ export interface Gateway {
 function trackInFlight(server: Server) {
   let inFlight = 0;
   let idle: (() => void) | undefined;
+  // One handler for every response ('close' comes once per response): no closure or once-wrapper per request.
+  const closed = () => {
+    inFlight--;
+    if (inFlight === 0) idle?.();
+  };
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
-    });
+    res.on('close', closed);
   });
   return {
     whenIdle: (timeoutMs: number) =>

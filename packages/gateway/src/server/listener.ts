@@ -130,7 +130,9 @@ export function createListener(options: ListenerOptions, handler: (req: Incoming
   const awaitingFirst = new WeakMap<Socket, NodeJS.Timeout>();
   const firstRequestBound = options.headersTimeout + checkInterval + 250;
   function firstRequestStarted(socket: Socket): void {
-    clearTimeout(awaitingFirst.get(socket));
+    const timer = awaitingFirst.get(socket);
+    if (timer === undefined) return; // a later request on a kept-alive connection: nothing to clear
+    clearTimeout(timer);
     awaitingFirst.delete(socket);
   }
   server.on('secureConnection', (socket: TLSSocket) => {
