@@ -68,6 +68,17 @@ describe('AccessRecordQueue', () => {
     expect(batches[0]).toBe(`[${expected.join(',')}]`);
   });
 
+  it('writes latencies as JSON.stringify would, for hundredths and for any other number', async () => {
+    const batches: string[] = [];
+    const { q } = queue(10_000, batches);
+    const latencies = [0, -0, 0.01, 0.1, 0.5, 1, 9.99, 10.05, 123.4, 99_999.99, 1e13 - 0.01, 1e13, 2 ** 53, 1 / 3, 0.1 + 0.2, -1.25, 5e-324];
+    for (let i = 0; i < 2_000; i++) latencies.push(Math.round(Math.random() * 10 ** (1 + (i % 9))) / 100, Math.random() * 1_000);
+    const records = latencies.map((latencyMs, i) => ({ ...record(i), latencyMs, upstreamMs: latencies[(i + 1) % latencies.length] as number }));
+    records.forEach((r, i) => q.add(r, START + i));
+    await q.flush();
+    expect(batches[0]).toBe(`[${records.map((r, i) => JSON.stringify({ at: new Date(START + i).toISOString(), ...r })).join(',')}]`);
+  });
+
   it('drops and counts what does not fit, and starts empty after a write', async () => {
     const batches: string[] = [];
     const { q, metrics } = queue(100, batches);
