@@ -26,8 +26,10 @@ const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>([
  */
 export function createOAuthHandler(ctx: OAuthContext) {
   return function oauthHandlerFor(url: string | undefined): ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
-    const path = url?.split('?', 1)[0] ?? '';
-    const endpoint = ENDPOINTS.get(path);
+    if (url === undefined) return undefined;
+    // Asked on every data-plane request: the path is cut from the query without an array.
+    const query = url.indexOf('?');
+    const endpoint = ENDPOINTS.get(query === -1 ? url : url.slice(0, query));
     if (!endpoint) return undefined;
     return (req, res) => {
       const requestId = randomUUID();

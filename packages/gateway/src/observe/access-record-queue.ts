@@ -89,7 +89,7 @@ export class AccessRecordQueue {
       this.#buffer = grown;
     }
     if (this.#count > 0) this.#buffer[this.#length++] = 0x2c; // ','
-    this.#length += this.#buffer.write(this.#stamp, this.#length, 'latin1');
+    this.#length += this.#buffer.write(this.#stamp, this.#length); // ASCII: UTF-8 is Buffer's direct path
     this.#length += this.#buffer.write(json, this.#length);
     this.#count++;
     return true;
