@@ -51,9 +51,9 @@ export interface DataPlaneOptions {
 /** Identity facts for the upstream: set only by us, any client copy was dropped in forward. */
 function identityHeaders(ctx: RequestContext): string[] {
   const p = ctx.principal;
-  const trace = ctx.span ? ['traceparent', ctx.span.traceparent] : [];
-  if (!p) return trace;
-  return ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader, 'x-portcullis-credential-kind', p.credentialKind, ...trace];
+  const out = p ? ['x-portcullis-consumer', p.consumerId, 'x-portcullis-scopes', p.scopesHeader, 'x-portcullis-credential-kind', p.credentialKind] : [];
+  if (ctx.span) out.push('traceparent', ctx.span.traceparent);
+  return out;
 }
 
 export function createDataPlaneHandler(options: DataPlaneOptions) {
@@ -127,16 +127,19 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     }
     options.admitted?.(ctx);
     const forwardedAt = performance.now();
-    forward(req, res, ctx, upstreams[route.upstream] as Upstream, routeLimits.get(route) as ForwardLimits, identityHeaders(ctx))
-      .then((outcome) => {
+    forward(req, res, ctx, upstreams[route.upstream] as Upstream, routeLimits.get(route) as ForwardLimits, identityHeaders(ctx), (outcome) => {
+      // Called from undici's callbacks: a throw here must become our 500, not undici's problem.
+      try {
         ctx.upstreamMs = performance.now() - forwardedAt;
         if ('clientGone' in outcome) {
           logger.debug({ requestId: ctx.id }, 'client closed the connection before the response was complete');
           finish(req, ctx, 499); // nginx's "client closed request": counted, but not as a gateway failure
         } else if ('problem' in outcome) refuse(req, res, ctx, outcome.problem, outcome.close, outcome.cause);
         else finish(req, ctx, outcome.status);
-      })
-      .catch((error: unknown) => failed(req, res, ctx, error));
+      } catch (error) {
+        failed(req, res, ctx, error);
+      }
+    });
   }
 
   /** A stage or the forwarder threw: a 500 on a closed connection, and the cause logged. */

@@ -252,11 +252,17 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
+/** Told the outcome of a forwarded exchange, once. */
+export type ForwardDone = (outcome: ForwardOutcome) => void;
+
 /**
  * Streams the request to the upstream and the response back. `identityHeaders` are the X-Portcullis-*
- * fields (flat name/value list) set by earlier stages. Resolves once the exchange has finished or failed.
- * An open circuit answers 503 at once; a transport failure of an idempotent request without a body is
- * retried up to the service's `retries` (only before any of the answer was sent).
+ * fields (flat name/value list) set by earlier stages. `done` is called once the exchange has finished
+ * or failed. An open circuit answers 503 at once; a transport failure of an idempotent request without a
+ * body is retried up to the service's `retries` (only before any of the answer was sent).
+ *
+ * A callback rather than a promise: the common case (no breaker, no retries) then costs no promise, no
+ * `then` and no microtask per request (docs/performance.md).
  */
 export function forward(
   req: IncomingMessage,
@@ -265,11 +271,12 @@ export function forward(
   upstream: Upstream,
   limits: ForwardLimits,
   identityHeaders: readonly string[],
-): Promise<ForwardOutcome> {
-  const once = () => exchangeOnce(req, res, ctx, upstream, limits, identityHeaders);
-  // The common case costs nothing extra on the hot path.
-  if (upstream.breaker === undefined && upstream.retries === 0) return once();
-  return guardedForward(req, res, upstream, once);
+  done: ForwardDone,
+): void {
+  if (upstream.breaker === undefined && upstream.retries === 0) return exchangeOnce(req, res, ctx, upstream, limits, identityHeaders, done);
+  const once = () => new Promise<ForwardOutcome>((resolve) => exchangeOnce(req, res, ctx, upstream, limits, identityHeaders, resolve));
+  // A throw in the guard is a fault of ours: the same answer as any other (500, connection closed).
+  guardedForward(req, res, upstream, once).then(done, (error: unknown) => done({ problem: problem('internal'), cause: error, close: true }));
 }
 
 /** `once` under the service's circuit breaker and retries. */
@@ -298,35 +305,32 @@ function exchangeOnce(
   upstream: Upstream,
   limits: ForwardLimits,
   identityHeaders: readonly string[],
-): Promise<ForwardOutcome> {
+  done: ForwardDone,
+): void {
   const declared = req.headers['content-length'];
   const chunked = req.headers['transfer-encoding'] !== undefined;
-  if (declared !== undefined && Number(declared) > limits.maxBodyBytes) {
-    return Promise.resolve({ problem: problem('payload-too-large'), close: true });
+  if (declared !== undefined && Number(declared) > limits.maxBodyBytes) return done({ problem: problem('payload-too-large'), close: true });
+  let body: Readable | null = null;
+  let bodyTimer: NodeJS.Timeout | undefined;
+  if (chunked || (declared !== undefined && declared !== '0')) {
+    const checks = [...(chunked ? [new ByteLimit(limits.maxBodyBytes)] : []), ...(ctx.bodyTransform ? [ctx.bodyTransform] : [])];
+    body = chain(req, checks);
+    bodyTimer = setTimeout(() => exchange.abort(new BodyTimeout('request body too slow')), limits.bodyTimeout);
+    req.once('end', () => clearTimeout(bodyTimer));
   }
-  return new Promise((resolve) => {
-    let body: Readable | null = null;
-    let bodyTimer: NodeJS.Timeout | undefined;
-    if (chunked || (declared !== undefined && declared !== '0')) {
-      const checks = [...(chunked ? [new ByteLimit(limits.maxBodyBytes)] : []), ...(ctx.bodyTransform ? [ctx.bodyTransform] : [])];
-      body = chain(req, checks);
-      bodyTimer = setTimeout(() => exchange.abort(new BodyTimeout('request body too slow')), limits.bodyTimeout);
-      req.once('end', () => clearTimeout(bodyTimer));
-    }
-    const exchange = new Exchange(res, ctx, resolve, bodyTimer, limits.sendTimeout);
-    // A client that hangs up should not keep the upstream working for nobody. ('close' comes once per
-    // response: `on` spares the once-wrapper.)
-    res.on('close', () => {
-      if (!res.writableFinished) exchange.abort(new ClientGone('client closed the connection'));
-    });
-    upstream.pool.dispatch(
-      {
-        path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
-        method: req.method as Dispatcher.HttpMethod,
-        headers: requestHeaders(req, ctx, upstream, identityHeaders, limits.allowUnderscoreHeaders),
-        body,
-      },
-      exchange,
-    );
+  const exchange = new Exchange(res, ctx, done, bodyTimer, limits.sendTimeout);
+  // A client that hangs up should not keep the upstream working for nobody. ('close' comes once per
+  // response: `on` spares the once-wrapper.)
+  res.on('close', () => {
+    if (!res.writableFinished) exchange.abort(new ClientGone('client closed the connection'));
   });
+  upstream.pool.dispatch(
+    {
+      path: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: requestHeaders(req, ctx, upstream, identityHeaders, limits.allowUnderscoreHeaders),
+      body,
+    },
+    exchange,
+  );
 }
