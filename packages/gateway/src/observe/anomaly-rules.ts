@@ -63,11 +63,13 @@ export function createAnomalyRules(config: AlertsConfig, raise: Raise, onNewNetw
   function countTraffic(consumerId: string, now: number): void {
     const { window: size, factor, minRequests } = config.trafficShift;
     const index = Math.floor(now / size);
-    let t = traffic.get(consumerId);
+    const seen = traffic.get(consumerId);
+    let t = seen;
     if (!t || t.window < index - 1) t = { window: index, count: 0, previous: 0, alerted: false };
     else if (t.window === index - 1) t = { window: index, count: 0, previous: t.count, alerted: false };
     t.count++;
-    traffic.set(consumerId, t);
+    // Counted in place within a window: the cache is written only when the window turns (get already made it recent).
+    if (t !== seen) traffic.set(consumerId, t);
     // Compared with the whole previous window as soon as the current one passes it: alerting mid-window.
     if (!t.alerted && t.previous > 0 && t.count >= Math.max(minRequests, t.previous * factor)) {
       t.alerted = true;
