@@ -1,9 +1,10 @@
-import { createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { randomBase62 } from '@portcullis/protocol';
 import type { SignatureAlgorithm, SigningKey } from '@portcullis/protocol';
 import { boundedCache } from '../lib/bounded-cache.js';
 import type { Keyring } from '../crypto/keyring.js';
+import { toKeyObject } from '../crypto/wrap.js';
 import { appendAudit } from '../observe/audit.js';
 import type { ChangeBus } from '../state/change-bus.js';
 import type { Sql } from '../store/sql.js';
@@ -118,17 +119,11 @@ export class SigningKeyResolver {
   }
 
   private async toKey(row: SigningKeyRow): Promise<ResolvedSigningKey> {
-    const key = row.algorithm === 'hmac-sha256' ? await this.secretKey(row) : createPublicKey({ key: row.publicJwk as JsonWebKey, format: 'jwk' });
+    // A shared secret becomes a KeyObject with its own copy; the decrypted bytes are wiped at once.
+    const key =
+      row.algorithm === 'hmac-sha256'
+        ? toKeyObject(await this.keyring.decrypt(row.secretSealed as string, sealContext(row.id)))
+        : createPublicKey({ key: row.publicJwk as JsonWebKey, format: 'jwk' });
     return { keyId: row.id, algorithm: row.algorithm, key, consumerId: row.consumerId };
-  }
-
-  /** The shared secret as a KeyObject (which holds its own copy): the decrypted bytes are wiped at once, not left for the collector. */
-  private async secretKey(row: SigningKeyRow): Promise<KeyObject> {
-    const secret = await this.keyring.decrypt(row.secretSealed as string, sealContext(row.id));
-    try {
-      return createSecretKey(secret);
-    } finally {
-      secret.fill(0);
-    }
   }
 }

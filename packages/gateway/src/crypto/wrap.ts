@@ -59,11 +59,13 @@ export function unwrapDataKey(
   return raw;
 }
 
-/** Copies the bytes into a KeyObject (which never prints its material) and zeroes the buffer. */
+/** Copies the bytes into a KeyObject (which never prints its material) and zeroes the buffer, whatever happens. */
 export function toKeyObject(raw: Buffer): KeyObject {
-  const key = createSecretKey(raw);
-  raw.fill(0);
-  return key;
+  try {
+    return createSecretKey(raw);
+  } finally {
+    raw.fill(0);
+  }
 }
 
 function wrapAad(dataKeyId: string, masterKeyId: string): Buffer {
