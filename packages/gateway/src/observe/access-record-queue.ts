@@ -1,52 +1,24 @@
+import { accessRecordRowTail } from './access-record-rows.js';
 import type { AccessRecord } from './access-records.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 export interface AccessRecordQueueOptions {
-  /** Writes one interval's records: a JSON array of AccessRecord (dates as ISO strings). */
-  readonly write: (json: string, count: number) => Promise<void>;
-  /** At most this many records wait; more are dropped and counted in `portcullis_queue_dropped_total{queue="access"}`. */
+  /** Writes one batch: `count` rows of COPY text (observe/access-record-rows.ts), handed over for good. */
+  readonly write: (rows: Uint8Array, count: number) => Promise<void>;
+  /**
+   * At most this many records wait while a batch is being written; more are dropped and counted in
+   * `portcullis_queue_dropped_total{queue="access"}`. Half of it is a batch: written as soon as it is waiting.
+   */
   readonly maxRecords: number;
+  /** A partial batch is written after this long. */
   readonly intervalMs: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
 
-/** Printable ASCII but the quote and the backslash: text JSON.stringify would write unchanged between quotes. */
-const PLAIN = /^[ !#-[\]-~]*$/;
-
-function text(value: string | null): string {
-  if (value === null) return 'null';
-  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
-}
-
 /**
- * A number as JSON. Latencies are rounded to hundredths (pipeline/access-record.ts), and such a value is
- * written from its whole hundredths: the same text String() gives (the shortest that reads back as the
- * same number) for a third of the cost, as V8's shortest-digits search is cached only for repeats.
- */
-function num(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return 'null';
-  const hundredths = Math.round(value * 100);
-  if (hundredths / 100 !== value || hundredths < 0 || hundredths >= 1e15) return String(value);
-  const whole = Math.floor(hundredths / 100);
-  const fraction = hundredths - whole * 100;
-  if (fraction === 0) return String(whole);
-  return fraction % 10 === 0 ? `${whole}.${fraction / 10}` : `${whole}.${fraction < 10 ? '0' : ''}${fraction}`;
-}
-
-/**
- * The record's fields as JSON, without the opening brace (the time stamp's text comes first). The same
- * text JSON.stringify gives, built from the fields: ids, routes and paths are plain ASCII and go in as
- * they are, anything else through JSON.stringify. A whole-object JSON.stringify per request cost twice
- * as much (docs/performance.md).
- */
-function recordFields(r: Omit<AccessRecord, 'at'>): string {
-  return `"requestId":${text(r.requestId)},"consumerId":${text(r.consumerId)},"credentialId":${text(r.credentialId)},"credentialKind":${text(r.credentialKind)},"service":${text(r.service)},"route":${text(r.route)},"method":${text(r.method)},"path":${text(r.path)},"status":${num(r.status)},"latencyMs":${num(r.latencyMs)},"upstreamMs":${num(r.upstreamMs)},"clientIp":${text(r.clientIp)},"problem":${text(r.problem)}}`;
-}
-
-/**
- * Access records waiting for their batch write, kept as JSON text in a Buffer, off the JavaScript heap.
+ * Access records waiting for their batch write, kept as rows of COPY text in a Buffer, off the JavaScript heap.
  * Kept as objects for up to an interval (5 s), every record outlived a young-generation collection and
  * was copied into the old generation, which then had to be marked and compacted: with records on, the
  * collector's threads used twice the CPU, about a sixth of what a request costs (docs/performance.md).
@@ -57,19 +29,27 @@ export class AccessRecordQueue {
   #length = 0;
   #count = 0;
   #timer: NodeJS.Timeout | undefined;
-  /** The last `at` written and its text: requests finishing in the same millisecond share it. */
+  /** The write in progress: the store gets one batch at a time. */
+  #writing: Promise<void> | undefined;
+  /**
+   * Written without waiting for the interval: with only a timer, a queue of 10,000 and 5 s kept 2,000
+   * records a second, and a busier gateway dropped the rest (docs/performance.md).
+   */
+  readonly #batchRecords: number;
+  /** The last `at` written and its field: requests finishing in the same millisecond share it. */
   #stampedAt = Number.NaN;
   #stamp = '';
   readonly #dropped;
 
   constructor(private readonly options: AccessRecordQueueOptions) {
     this.#dropped = options.metrics.queueDropped.labels('access');
+    this.#batchRecords = Math.max(1, Math.floor(options.maxRecords / 2));
   }
 
   /**
    * Queues a finished request's record, stamped `at` (epoch ms); false when the queue is full (the record
-   * is dropped and counted). The time is written as text here, once per millisecond: spreading the record
-   * into a new object with a Date, for JSON.stringify to call its toJSON, cost twice as much as the rest.
+   * is dropped and counted). The time is written as text here, once per millisecond: a Date per record
+   * cost twice as much as the rest of its row.
    */
   add(record: Omit<AccessRecord, 'at'>, at: number): boolean {
     if (this.#count >= this.options.maxRecords) {
@@ -78,20 +58,19 @@ export class AccessRecordQueue {
     }
     if (at !== this.#stampedAt) {
       this.#stampedAt = at;
-      this.#stamp = `{"at":"${new Date(at).toISOString()}",`;
+      this.#stamp = new Date(at).toISOString();
     }
-    const json = recordFields(record);
-    // Room for a separator and the record at its longest (UTF-8 is at most 3 bytes per UTF-16 unit).
-    const needed = this.#length + 1 + this.#stamp.length + json.length * 3;
+    const tail = accessRecordRowTail(record);
+    // Room for the row at its longest (UTF-8 is at most 3 bytes per UTF-16 unit).
+    const needed = this.#length + this.#stamp.length + tail.length * 3;
     if (needed > this.#buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(needed, this.#buffer.length * 2));
       this.#buffer.copy(grown, 0, 0, this.#length);
       this.#buffer = grown;
     }
-    if (this.#count > 0) this.#buffer[this.#length++] = 0x2c; // ','
     this.#length += this.#buffer.write(this.#stamp, this.#length); // ASCII: UTF-8 is Buffer's direct path
-    this.#length += this.#buffer.write(json, this.#length);
-    this.#count++;
+    this.#length += this.#buffer.write(tail, this.#length);
+    if (++this.#count >= this.#batchRecords && this.#writing === undefined) void this.#write();
     return true;
   }
 
@@ -105,22 +84,39 @@ export class AccessRecordQueue {
     this.#timer.unref();
   }
 
+  /** Writes every record added before the call (after any write in progress); resolves once they are stored or counted dropped. */
   async flush(): Promise<void> {
-    if (this.#count === 0) return;
-    const count = this.#count;
-    const json = `[${this.#buffer.toString('utf8', 0, this.#length)}]`;
-    this.#length = 0;
-    this.#count = 0;
-    try {
-      await this.options.write(json, count);
-    } catch (error) {
-      this.#dropped.inc(count);
-      this.options.logger.warn({ err: { message: (error as Error).message }, queue: 'access', records: count }, 'could not write a batch of queued records');
-    }
+    while (this.#writing) await this.#writing;
+    if (this.#count > 0) await this.#write();
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.flush();
+  }
+
+  /** Hands what is waiting to the store; one write at a time, the next started at once if a batch is waiting. */
+  #write(): Promise<void> {
+    const count = this.#count;
+    // The filled buffer goes to the store as it is, and the queue carries on in a new one of the same size.
+    const rows = this.#buffer.subarray(0, this.#length);
+    this.#buffer = Buffer.allocUnsafe(this.#buffer.length);
+    this.#length = 0;
+    this.#count = 0;
+    const writing = this.#send(rows, count).then(() => {
+      this.#writing = undefined;
+      if (this.#count >= this.#batchRecords) void this.#write();
+    });
+    this.#writing = writing;
+    return writing;
+  }
+
+  async #send(rows: Uint8Array, count: number): Promise<void> {
+    try {
+      await this.options.write(rows, count);
+    } catch (error) {
+      this.#dropped.inc(count);
+      this.options.logger.warn({ err: { message: (error as Error).message }, queue: 'access', records: count }, 'could not write a batch of queued records');
+    }
   }
 }

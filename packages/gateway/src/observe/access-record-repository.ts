@@ -1,29 +1,15 @@
 import { selectNewestFirst } from '../store/filtered-query.js';
-import type { Sql } from '../store/sql.js';
+import type { Database, Sql } from '../store/sql.js';
+import { ACCESS_RECORD_COLUMNS } from './access-record-rows.js';
 import type { AccessRecord } from './access-records.js';
 
 /** SQL for access records: batched insert, filtered pages, retention. Returns domain types, never rows. */
 
-const COLUMNS = ['at', 'request_id', 'consumer_id', 'credential_id', 'credential_kind', 'service', 'route', 'method', 'path', 'status', 'latency_ms', 'upstream_ms', 'client_ip', 'problem'] as const;
+const COLUMNS = ACCESS_RECORD_COLUMNS;
 
-/** Each column, the AccessRecord field it comes from and its type: read from the batch's JSON by name. */
-const FIELDS: Record<(typeof COLUMNS)[number], [keyof AccessRecord, string]> = {
-  at: ['at', 'timestamptz'], request_id: ['requestId', 'text'], consumer_id: ['consumerId', 'text'], credential_id: ['credentialId', 'text'],
-  credential_kind: ['credentialKind', 'text'], service: ['service', 'text'], route: ['route', 'text'], method: ['method', 'text'], path: ['path', 'text'],
-  status: ['status', 'int4'], latency_ms: ['latencyMs', 'float8'], upstream_ms: ['upstreamMs', 'float8'], client_ip: ['clientIp', 'text'], problem: ['problem', 'text'],
-};
-
-const INSERT_BATCH = `INSERT INTO access_records (${COLUMNS.join(', ')})
-  SELECT ${COLUMNS.map((column) => `"${FIELDS[column][0]}"`).join(', ')}
-  FROM json_to_recordset($1::json) AS r(${COLUMNS.map((column) => `"${FIELDS[column][0]}" ${FIELDS[column][1]}`).join(', ')})`;
-
-/**
- * A whole batch in one statement and one parameter: the records as a JSON array (AccessRecordQueue keeps
- * them as JSON text), unpacked by PostgreSQL. Against one array per column this allocates far less on
- * the request thread and costs the embedded store a quarter less per row (docs/performance.md).
- */
-export async function insertAccessRecordsJson(sql: Sql, json: string): Promise<void> {
-  await sql.query(INSERT_BATCH, [json]);
+/** Appends a batch of rows in COPY text (AccessRecordQueue keeps them so): one statement, all or none. */
+export async function insertAccessRecords(db: Database, rows: Uint8Array): Promise<void> {
+  await db.copyFrom('access_records', COLUMNS, rows);
 }
 
 export async function purgeAccessRecords(sql: Sql, before: Date): Promise<number> {

@@ -26,7 +26,7 @@ export interface AccessRecord {
 }
 
 // The SQL is in the repository; the admin routes read records through these names.
-export { insertAccessRecordsJson, purgeAccessRecords, queryAccessRecords } from './access-record-repository.js';
+export { insertAccessRecords, purgeAccessRecords, queryAccessRecords } from './access-record-repository.js';
 export type { AccessFilter, StoredAccessRecord } from './access-record-repository.js';
 
 export function describeAccessRecord(r: StoredAccessRecord) {

@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { sealAuditHead } from '../observe/audit-seal.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { insertAccessRecordsJson, purgeAccessRecords } from '../observe/access-records.js';
+import { insertAccessRecords, purgeAccessRecords } from '../observe/access-records.js';
 import { AccessRecordQueue } from '../observe/access-record-queue.js';
 import type { AccessRecord } from '../observe/access-records.js';
 import type { Logger } from '../observe/logger.js';
@@ -97,7 +97,7 @@ export async function startOperations(options: OperationsOptions) {
   const keyAgeTimer = setInterval(() => void checkKeyAges().catch((error: Error) => logger.warn({ err: { message: error.message } }, 'key age check failed')), config.alerts.keyAgeCheck);
   keyAgeTimer.unref();
   const access = config.accessRecords.enabled
-    ? new AccessRecordQueue({ write: (json) => insertAccessRecordsJson(db, json), maxRecords: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
+    ? new AccessRecordQueue({ write: (rows) => insertAccessRecords(db, rows), maxRecords: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
     : undefined;
   access?.start();
 

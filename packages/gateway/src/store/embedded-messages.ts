@@ -13,6 +13,8 @@ export type EmbeddedRequest =
     }
   | { readonly id: number; readonly op: 'query'; readonly text: string; readonly params: unknown[] | undefined; readonly tx: number | undefined }
   | { readonly id: number; readonly op: 'exec'; readonly script: string; readonly tx: number | undefined }
+  /** `COPY <target> FROM` the bytes (text format); they arrive transferred, not copied. */
+  | { readonly id: number; readonly op: 'copy'; readonly target: string; readonly rows: Uint8Array }
   | { readonly id: number; readonly op: 'begin' }
   | { readonly id: number; readonly op: 'end'; readonly tx: number; readonly commit: boolean }
   | { readonly id: number; readonly op: 'close' };

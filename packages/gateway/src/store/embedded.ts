@@ -9,7 +9,7 @@ import { acquireLockFile } from './lock-file.js';
 import type { LockFile } from './lock-file.js';
 import { assertOutsideScope, closable, insideScope, runSession } from './session.js';
 import type { ScriptSql, Session } from './session.js';
-import { pingDatabase } from './sql.js';
+import { copyTarget, pingDatabase } from './sql.js';
 import type { Database } from './sql.js';
 
 export interface EmbeddedOptions {
@@ -134,6 +134,12 @@ class EmbeddedConnection implements Statements {
     await this.#call({ id: this.#nextId++, op: 'exec', script, tx });
   }
 
+  /** The rows are copied once into a buffer of their own, which is then handed to the worker, not cloned. */
+  async copy(target: string, rows: Uint8Array): Promise<void> {
+    const own = new Uint8Array(rows);
+    await this.#call({ id: this.#nextId++, op: 'copy', target, rows: own }, [own.buffer]);
+  }
+
   /** Runs `work` inside BEGIN ... COMMIT on the worker; ROLLBACK when it throws. */
   async transaction<T>(work: (tx: Statements) => Promise<T>): Promise<T> {
     const tx = this.#nextId++;
@@ -155,10 +161,10 @@ class EmbeddedConnection implements Statements {
     await this.#worker.terminate();
   }
 
-  #call(request: EmbeddedRequest): Promise<unknown[]> {
+  #call(request: EmbeddedRequest, transfer: ArrayBuffer[] = []): Promise<unknown[]> {
     if (this.#gone) return Promise.reject(this.#gone);
     const done = new Promise<unknown[]>((resolve, reject) => this.#waiting.set(request.id, { resolve, reject }));
-    this.#worker.postMessage(request);
+    this.#worker.postMessage(request, transfer);
     this.#worker.ref(); // while a statement is out, it keeps the process alive as PGlite in-process did
     return done;
   }
@@ -222,6 +228,16 @@ class EmbeddedDatabase implements Database {
 
   transaction<T>(work: (tx: ScriptSql) => Promise<T>): Promise<T> {
     return this.#take(() => this.#transaction(work));
+  }
+
+  copyFrom(table: string, columns: readonly string[], rows: Uint8Array): Promise<void> {
+    let target: string;
+    try {
+      target = copyTarget(table, columns);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.#take(() => this.#pg.copy(target, rows));
   }
 
   ping(): Promise<boolean> {

@@ -1,11 +1,12 @@
 import { userInfo } from 'node:os';
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
+import type copyStreams from 'pg-copy-streams';
 import { PortcullisError } from '../lib/errors.js';
 import { StoreError } from './errors.js';
 import { assertOutsideScope, closable, insideScope, runSession } from './session.js';
 import type { ScriptSql, Session } from './session.js';
-import { pingDatabase } from './sql.js';
+import { copyTarget, pingDatabase } from './sql.js';
 import type { Database } from './sql.js';
 
 export interface PostgresOptions {
@@ -26,6 +27,14 @@ let pgModule: Promise<typeof pg> | undefined;
 export function loadPg(): Promise<typeof pg> {
   pgModule ??= import('pg').then((module) => module.default);
   return pgModule;
+}
+
+let copyStreamsModule: Promise<typeof copyStreams> | undefined;
+
+/** pg-copy-streams (COPY FROM STDIN over a node-postgres connection), loaded with the first COPY. */
+function loadCopyStreams(): Promise<typeof copyStreams> {
+  copyStreamsModule ??= import('pg-copy-streams').then((module) => module.default);
+  return copyStreamsModule;
 }
 
 /** Same JS types as the embedded backend: node-postgres defaults, except date stays 'YYYY-MM-DD'. */
@@ -88,6 +97,20 @@ class PostgresDatabase implements Database {
 
   async transaction<T>(work: (tx: ScriptSql) => Promise<T>): Promise<T> {
     return this.#withClient((client) => runTransaction(this, client, work));
+  }
+
+  async copyFrom(table: string, columns: readonly string[], rows: Uint8Array): Promise<void> {
+    const statement = `COPY ${copyTarget(table, columns)} FROM STDIN`;
+    const { from } = await loadCopyStreams();
+    await this.#withClient(
+      (client) =>
+        new Promise<void>((resolve, reject) => {
+          // One statement: the server adds every row or, on any error, none.
+          const stream = client.query(from(statement));
+          stream.once('error', reject).once('finish', resolve);
+          stream.end(Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength));
+        }),
+    );
   }
 
   ping(): Promise<boolean> {

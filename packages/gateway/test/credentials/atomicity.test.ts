@@ -34,6 +34,7 @@ beforeAll(async () => {
     kind: inner.kind,
     query: (text, params) => inner.query(text, params),
     transaction: (work) => inner.transaction((tx) => work(failingAudit(tx))),
+    copyFrom: (table, columns, rows) => inner.copyFrom(table, columns, rows),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { loadTemplate } from '../../src/store/embedded-template.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { copyTarget } from '../../src/store/sql.js';
 import type { Database, Sql } from '../../src/store/sql.js';
 
 export interface TestDatabase extends Database {
@@ -33,6 +34,7 @@ export async function createTestDatabase(
     pg,
     query: direct.query,
     transaction: (work) => pg.transaction((tx) => work(wrap((text, params) => tx.query(text, params)))),
+    copyFrom: async (table, columns, rows) => void (await pg.query(`COPY ${copyTarget(table, columns)} FROM '/dev/blob'`, [], { blob: new Blob([rows]) })),
     ping: async () => (await pg.query('SELECT 1')).rows.length === 1,
     close: () => pg.close(),
   };

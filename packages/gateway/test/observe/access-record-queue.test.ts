@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccessRecordQueue } from '../../src/observe/access-record-queue.js';
+import { ACCESS_RECORD_COLUMNS } from '../../src/observe/access-record-rows.js';
 import type { AccessRecord } from '../../src/observe/access-records.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -13,13 +14,35 @@ function record(i: number, path = `/companies/${i}`): Omit<AccessRecord, 'at'> {
   };
 }
 
-function queue(maxRecords: number, batches: string[], fail = false) {
+/** COPY text back to fields (the database's side of the format, for tests without one: see the store suite). */
+function rowsOf(batch: Uint8Array): string[][] {
+  const text = Buffer.from(batch).toString('utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  const unescape = (field: string) => field.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
+  return text.slice(0, -1).split('\n').map((line) => line.split('\t').map((field) => (field === '\\N' ? '<null>' : unescape(field))));
+}
+
+/** The fields a record should become, in column order. */
+function fieldsOf(r: Omit<AccessRecord, 'at'>, at: number): string[] {
+  const values = [new Date(at).toISOString(), r.requestId, r.consumerId, r.credentialId, r.credentialKind, r.service, r.route, r.method, r.path, r.status, r.latencyMs, r.upstreamMs, r.clientIp, r.problem];
+  return values.map((v) => (v === null ? '<null>' : String(v)));
+}
+
+/** A store whose first `held` writes wait until `release()`: a database that is behind. */
+function slowStore(batches: Uint8Array[], held = Number.POSITIVE_INFINITY) {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const write = async (rows: Uint8Array) => {
+    batches.push(rows);
+    if (batches.length <= held) await gate;
+  };
+  return { write, release: () => release() };
+}
+
+function queue(maxRecords: number, batches: Uint8Array[], write?: (rows: Uint8Array) => Promise<void>) {
   const metrics = createMetrics();
   const q = new AccessRecordQueue({
-    write: async (json) => {
-      if (fail) throw new Error('store down');
-      batches.push(json);
-    },
+    write: write ?? (async (rows) => void batches.push(rows)),
     maxRecords, intervalMs: 60_000, metrics, logger: createLogger({ level: 'silent' }),
   });
   return { q, metrics };
@@ -31,8 +54,8 @@ async function dropped(metrics: ReturnType<typeof createMetrics>): Promise<numbe
 }
 
 describe('AccessRecordQueue', () => {
-  it('writes every queued record once, in order, as one JSON array stamped with ISO times', async () => {
-    const batches: string[] = [];
+  it('writes every queued record once, in order, as rows of COPY text stamped with ISO times', async () => {
+    const batches: Uint8Array[] = [];
     const { q } = queue(100, batches);
     // Two in the same millisecond share the stamp's text; the next millisecond gets its own.
     const times = [START, START, START + 1, START + 1_000];
@@ -40,60 +63,134 @@ describe('AccessRecordQueue', () => {
     await q.flush();
     await q.flush(); // nothing new: no second write
     expect(batches).toHaveLength(1);
-    expect(JSON.parse(batches[0] as string)).toEqual(times.map((at, i) => ({ at: new Date(at).toISOString(), ...record(i) })));
+    expect(rowsOf(batches[0] as Uint8Array)).toEqual(times.map((at, i) => fieldsOf(record(i), at)));
+    expect(ACCESS_RECORD_COLUMNS).toHaveLength(fieldsOf(record(0), START).length);
   });
 
   it('keeps text that is not ASCII intact, through a buffer that has to grow', async () => {
-    const batches: string[] = [];
+    const batches: Uint8Array[] = [];
     const { q } = queue(10_000, batches);
     const path = `/caf\u00e9/\u{1F600}/${'x'.repeat(3000)}`;
     for (let i = 0; i < 200; i++) q.add(record(i, path), START + i); // ~600 KB: the first buffer is 64 KB
     await q.flush();
-    const written = JSON.parse(batches[0] as string) as AccessRecord[];
-    expect(written).toHaveLength(200);
-    expect(written.every((r) => r.path === path)).toBe(true);
+    const rows = rowsOf(batches[0] as Uint8Array);
+    expect(rows).toHaveLength(200);
+    expect(rows.every((fields) => fields[8] === path)).toBe(true);
   });
 
-  it('writes the text JSON.stringify would, whatever the fields hold: quotes, backslashes, controls, lone surrogates, odd numbers', async () => {
-    const batches: string[] = [];
+  it('escapes what COPY reads specially (backslash, tab, newline, carriage return) and changes nothing else but NUL', async () => {
+    const batches: Uint8Array[] = [];
     const { q } = queue(100, batches);
     const odd: Omit<AccessRecord, 'at'>[] = [
-      { ...record(1, '/a"b\\c/\u0000\u001f\u007f'), route: 'GET /"q"/*', consumerId: 'con_\u2028\u2029', problem: 'bad-request' },
-      { ...record(2, '/\ud800/\udfff/\u{1F600}'), credentialKind: 'api-key', latencyMs: 1e21, upstreamMs: 0.1 + 0.2, status: 499 },
-      { ...record(3), latencyMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY, clientIp: '::ffff:10.0.0.1' },
+      { ...record(1, '/a"b\\c/\t/\n/\r/\u0001\u001f\u007f/\\N'), route: 'GET /"q"/*', consumerId: 'con_\u2028\u2029', problem: 'bad-request' },
+      { ...record(2, '\\N'), credentialKind: '\\', clientIp: '::ffff:10.0.0.1' },
     ];
     odd.forEach((r, i) => q.add(r, START + i));
     await q.flush();
-    const expected = odd.map((r, i) => JSON.stringify({ at: new Date(START + i).toISOString(), ...r }));
-    expect(batches[0]).toBe(`[${expected.join(',')}]`);
+    const text = Buffer.from(batches[0] as Uint8Array).toString('utf8');
+    expect(text.split('\n')).toHaveLength(3); // two rows and the final newline: no newline inside a field
+    expect(text.split('\n').slice(0, 2).map((line) => line.split('\t').length)).toEqual([14, 14]);
+    expect(rowsOf(batches[0] as Uint8Array)).toEqual(odd.map((r, i) => fieldsOf(r, START + i)));
+    // A path that reads `\N` is text, not null: only a missing value is written as the null marker.
+    expect(text).toContain('\t\\\\N\t');
   });
 
-  it('writes latencies as JSON.stringify would, for hundredths and for any other number', async () => {
-    const batches: string[] = [];
+  it('writes NUL, which PostgreSQL text cannot hold, as U+FFFD rather than losing the batch', async () => {
+    const batches: Uint8Array[] = [];
+    const { q } = queue(100, batches);
+    q.add(record(1, '/nul\u0000here'), START);
+    await q.flush();
+    expect(rowsOf(batches[0] as Uint8Array)[0]?.[8]).toBe('/nul\uFFFDhere');
+  });
+
+  it('writes numbers as String() does, for hundredths and for any other number', async () => {
+    const batches: Uint8Array[] = [];
     const { q } = queue(10_000, batches);
-    const latencies = [0, -0, 0.01, 0.1, 0.5, 1, 9.99, 10.05, 123.4, 99_999.99, 1e13 - 0.01, 1e13, 2 ** 53, 1 / 3, 0.1 + 0.2, -1.25, 5e-324];
+    const latencies = [0, -0, 0.01, 0.1, 0.5, 1, 9.99, 10.05, 123.4, 99_999.99, 1e13 - 0.01, 1e13, 2 ** 53, 1 / 3, 0.1 + 0.2, -1.25, 5e-324, 1e21, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
     for (let i = 0; i < 2_000; i++) latencies.push(Math.round(Math.random() * 10 ** (1 + (i % 9))) / 100, Math.random() * 1_000);
     const records = latencies.map((latencyMs, i) => ({ ...record(i), latencyMs, upstreamMs: latencies[(i + 1) % latencies.length] as number }));
     records.forEach((r, i) => q.add(r, START + i));
     await q.flush();
-    expect(batches[0]).toBe(`[${records.map((r, i) => JSON.stringify({ at: new Date(START + i).toISOString(), ...r })).join(',')}]`);
+    expect(rowsOf(batches[0] as Uint8Array)).toEqual(records.map((r, i) => fieldsOf(r, START + i)));
   });
 
-  it('drops and counts what does not fit, and starts empty after a write', async () => {
-    const batches: string[] = [];
-    const { q, metrics } = queue(100, batches);
-    const added = Array.from({ length: 150 }, (_, i) => q.add(record(i), START + i));
-    expect(added.filter(Boolean)).toHaveLength(100);
+  it('hands each batch over whole: records added while the store waits go into the next one', async () => {
+    const batches: Uint8Array[] = [];
+    const store = slowStore(batches);
+    const { q } = queue(100, batches, store.write);
+    for (let i = 0; i < 3; i++) q.add(record(i), START + i);
+    const first = q.flush();
+    for (let i = 3; i < 6; i++) q.add(record(i, `/overwritten/${i}`), START + i); // the store has not run yet
+    store.release();
+    await first;
+    await q.flush();
+    expect(rowsOf(batches[0] as Uint8Array)).toEqual([0, 1, 2].map((i) => fieldsOf(record(i), START + i)));
+    expect(rowsOf(batches[1] as Uint8Array)).toEqual([3, 4, 5].map((i) => fieldsOf(record(i, `/overwritten/${i}`), START + i)));
+  });
+
+  it('writes a batch (half the queue) as soon as it is waiting, without waiting for the interval', async () => {
+    const batches: Uint8Array[] = [];
+    const { q } = queue(100, batches);
+    for (let i = 0; i < 49; i++) q.add(record(i), START + i);
+    expect(batches).toHaveLength(0);
+    q.add(record(49), START + 49);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches.map((b) => rowsOf(b).length)).toEqual([50]);
+    expect(q.size).toBe(0);
+  });
+
+  it('gives the store one batch at a time and keeps up with a busy gateway: nothing dropped while it keeps pace', async () => {
+    const batches: Uint8Array[] = [];
+    const gates: (() => void)[] = [];
+    const { q, metrics } = queue(100, batches, async (rows) => {
+      batches.push(rows);
+      await new Promise<void>((resolve) => gates.push(resolve));
+    });
+    for (let i = 0; i < 50; i++) q.add(record(i), START + i); // the first batch goes out
+    for (let i = 50; i < 140; i++) q.add(record(i), START + i); // 90 wait: under the queue's 100
+    expect(batches).toHaveLength(1);
+    gates.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches.map((b) => rowsOf(b).length)).toEqual([50, 90]); // the next batch, at once
+    gates.shift()?.();
+    await q.flush();
+    expect(await dropped(metrics)).toBe(0);
+    expect(batches.flatMap((b) => rowsOf(b).map((fields) => fields[1]))).toEqual(Array.from({ length: 140 }, (_, i) => `req-${i}`));
+  });
+
+  it('drops and counts only what does not fit while the store is behind, and starts empty after a write', async () => {
+    const batches: Uint8Array[] = [];
+    const store = slowStore(batches);
+    const { q, metrics } = queue(100, batches, store.write);
+    const added = Array.from({ length: 200 }, (_, i) => q.add(record(i), START + i));
+    expect(added.filter(Boolean)).toHaveLength(150); // 50 being written, 100 waiting
     expect(await dropped(metrics)).toBe(50);
+    store.release();
     await q.flush();
     expect(q.size).toBe(0);
     expect(q.add(record(999), START)).toBe(true);
     await q.close();
-    expect(batches.map((b) => (JSON.parse(b) as unknown[]).length)).toEqual([100, 1]);
+    expect(batches.map((b) => rowsOf(b).length)).toEqual([50, 100, 1]);
+  });
+
+  it('flush waits for the write in progress, then writes the rest', async () => {
+    const batches: Uint8Array[] = [];
+    const store = slowStore(batches, 1);
+    const { q } = queue(10, batches, store.write);
+    for (let i = 0; i < 7; i++) q.add(record(i), START + i); // 5 go out, 2 wait
+    let flushed = false;
+    const flushing = q.flush().then(() => (flushed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toBe(false);
+    store.release();
+    await flushing;
+    expect(batches.map((b) => rowsOf(b).length)).toEqual([5, 2]);
   });
 
   it('counts a failed write as dropped records and carries on', async () => {
-    const { q, metrics } = queue(100, [], true);
+    const { q, metrics } = queue(100, [], async () => {
+      throw new Error('store down');
+    });
     for (let i = 0; i < 7; i++) q.add(record(i), START + i);
     await q.flush();
     expect(await dropped(metrics)).toBe(7);

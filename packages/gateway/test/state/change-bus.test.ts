@@ -31,6 +31,7 @@ function diesAfterCommit(db: Database): Database {
       await db.transaction(work);
       return new Promise<never>(() => undefined);
     },
+    copyFrom: (table, columns, rows) => db.copyFrom(table, columns, rows),
     ping: () => db.ping(),
     close: () => db.close(),
   };

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessRecordQueue } from '../../src/observe/access-record-queue.js';
+import { ACCESS_RECORD_COLUMNS } from '../../src/observe/access-record-rows.js';
+import { insertAccessRecords, queryAccessRecords } from '../../src/observe/access-records.js';
+import type { AccessRecord } from '../../src/observe/access-records.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { createMetrics } from '../../src/observe/metrics.js';
 import { StoreError } from '../../src/store/errors.js';
 import type { StoreErrorCode } from '../../src/store/errors.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -179,6 +185,66 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
       });
     });
 
+    describe('copyFrom', () => {
+      const START = Date.UTC(2026, 10, 30, 12, 0, 0);
+      const record = (i: number, fields: Partial<Omit<AccessRecord, 'at'>> = {}): Omit<AccessRecord, 'at'> => ({
+        requestId: `copy-${randomUUID()}-${i}`, consumerId: null, credentialId: null, credentialKind: null, service: 'companies',
+        route: 'GET /companies/*', method: 'GET', path: `/companies/${i}`, status: 200, latencyMs: 1.25, upstreamMs: null,
+        clientIp: '127.0.0.1', problem: null, ...fields,
+      });
+      const stored = async (requestIds: string[]) => {
+        const rows = await queryAccessRecords(db, { since: new Date(START - 1) }, 10_000);
+        const byId = new Map(rows.map((r) => [r.requestId, r]));
+        return requestIds.map((id) => byId.get(id));
+      };
+
+      it('loads queued access records whatever their fields hold, and reads them back as they were', async () => {
+        const consumer = `con_${randomUUID()}`;
+        const odd = [
+          record(0, { path: '/a"b\\c/\t\n\r/\u0001\u001f\u007f/\\N', route: 'GET /"q"/*', consumerId: consumer, problem: 'bad-request' }),
+          record(1, { path: '/caf\u00e9/\u{1F600}/\u2028/' + 'x'.repeat(3000), credentialKind: 'api-key', consumerId: consumer, latencyMs: 1e21, upstreamMs: 0.1 + 0.2, status: 499 }),
+          record(2, { path: '\\N', latencyMs: 5e-324, upstreamMs: 123.45, clientIp: '::ffff:10.0.0.1', credentialId: '\t' }),
+          record(3, { latencyMs: 0, upstreamMs: 99_999.99 }),
+        ];
+        const batches: Uint8Array[] = [];
+        const queue = new AccessRecordQueue({ write: async (rows) => void batches.push(rows), maxRecords: 100, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
+        odd.forEach((r, i) => queue.add(r, START + i));
+        await queue.flush();
+        for (const rows of batches) await insertAccessRecords(db, rows);
+        const back = await stored(odd.map((r) => r.requestId));
+        expect(back.map((r) => r && { ...r, seq: undefined })).toEqual(odd.map((r, i) => ({ ...r, at: new Date(START + i), seq: undefined })));
+      });
+
+      it('keeps what text cannot hold as U+FFFD: NUL, lone surrogates; and odd numbers as PostgreSQL has them', async () => {
+        const odd = [record(0, { path: '/nul\u0000/\ud800/\udfff', latencyMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY }), record(1, { latencyMs: Number.NEGATIVE_INFINITY })];
+        const batches: Uint8Array[] = [];
+        const queue = new AccessRecordQueue({ write: async (rows) => void batches.push(rows), maxRecords: 100, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
+        odd.forEach((r, i) => queue.add(r, START + i));
+        await queue.flush();
+        await insertAccessRecords(db, batches[0] as Uint8Array);
+        const [first, second] = await stored(odd.map((r) => r.requestId));
+        expect(first).toMatchObject({ path: '/nul\uFFFD/\uFFFD/\uFFFD', latencyMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY });
+        expect(second?.latencyMs).toBe(Number.NEGATIVE_INFINITY);
+      });
+
+      it('adds all of a batch or none of it, and reports the bad row with its SQLSTATE', async () => {
+        const good = `${new Date(START).toISOString()}\tcopy-${randomUUID()}\t\\N\t\\N\t\\N\t\\N\t\\N\tGET\t/\t200\t1\t\\N\t127.0.0.1\t\\N\n`;
+        const bad = good.replace(/\t200\t/, '\tnot-a-status\t');
+        const before = await db.query<{ n: string }>('SELECT count(*) AS n FROM access_records');
+        const error = await db.copyFrom('access_records', ACCESS_RECORD_COLUMNS, Buffer.from(good + bad)).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: '22P02' }); // invalid_text_representation
+        expect(await db.query('SELECT count(*) AS n FROM access_records')).toEqual(before);
+        await db.copyFrom('access_records', ACCESS_RECORD_COLUMNS, Buffer.from(good));
+        expect(Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM access_records'))[0]?.n)).toBe(Number(before[0]?.n) + 1);
+      });
+
+      it('refuses names that are not plain identifiers before running anything', async () => {
+        await expect(db.copyFrom('access_records; DROP TABLE consumers', ['at'], Buffer.from(''))).rejects.toThrow(TypeError);
+        await expect(db.copyFrom('access_records', ['at', 'path"'], Buffer.from(''))).rejects.toThrow(/plain lower-case identifiers/);
+        expect(await consumerExists(await addConsumer())).toBe(true);
+      });
+    });
+
     describe('ping and close', () => {
       // Last on purpose: it closes the suite's database.
       it('pings true while open; after close pings false and refuses work', async () => {
@@ -186,6 +252,7 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
         await db.close();
         expect(await db.ping()).toBe(false);
         expectStoreError(await db.query('SELECT 1').catch((e: unknown) => e), 'closed');
+        expectStoreError(await db.copyFrom('access_records', ACCESS_RECORD_COLUMNS, Buffer.from('')).catch((e: unknown) => e), 'closed');
         await db.close(); // idempotent
       });
     });
