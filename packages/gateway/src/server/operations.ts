@@ -1,7 +1,7 @@
-import { createSecretKey } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { sealAuditHead } from '../observe/audit-seal.js';
 import type { Keyring } from '../crypto/keyring.js';
+import { toKeyObject } from '../crypto/wrap.js';
 import { insertAccessRecords, purgeAccessRecords } from '../observe/access-records.js';
 import { AccessRecordQueue } from '../observe/access-record-queue.js';
 import type { AccessRecord } from '../observe/access-records.js';
@@ -48,7 +48,7 @@ function webhookTargets(config: Config, env: NodeJS.ProcessEnv): WebhookTarget[]
         `alerts.webhooks[${i}].secretEnv: set ${hook.secretEnv} in the environment to the webhook's shared HMAC secret (at least 32 characters), e.g. ${hook.secretEnv}=$(openssl rand -base64 32)`,
       );
     }
-    return { url: hook.url, keyId: hook.keyId, secret: createSecretKey(Buffer.from(secret, 'utf8')), ...(hook.ca ? { ca: hook.ca } : {}) };
+    return { url: hook.url, keyId: hook.keyId, secret: toKeyObject(Buffer.from(secret, 'utf8')), ...(hook.ca ? { ca: hook.ca } : {}) };
   });
 }
 

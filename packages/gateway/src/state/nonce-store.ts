@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { toKeyObject } from '../crypto/wrap.js';
 import type { RedisConnection } from './redis.js';
 
 /** Remembers signature nonces for their validity window, so a captured request cannot be replayed. */
@@ -29,7 +30,7 @@ export class NonceStoreFull extends Error {
 export function createMemoryNonceStore(max = 1_000_000): NonceStore {
   const seen = new Map<number, number>(); // nonce digest -> expiry (ms, integer)
   // A KeyObject, not a Buffer: on Node 24 (OpenSSL 3.5) an HMAC keyed with a Buffer cost 10 µs a claim, with a KeyObject 2.
-  const key = createSecretKey(randomBytes(32));
+  const key = toKeyObject(randomBytes(32));
   function digest(nonce: string): number {
     const mac = createHmac('sha256', key).update(nonce).digest();
     return mac.readUInt32BE(0) * 2 ** 21 + (mac.readUInt32BE(4) >>> 11);

@@ -231,13 +231,8 @@ class EmbeddedDatabase implements Database {
   }
 
   copyFrom(table: string, columns: readonly string[], rows: Uint8Array): Promise<void> {
-    let target: string;
-    try {
-      target = copyTarget(table, columns);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-    return this.#take(() => this.#pg.copy(target, rows));
+    // A refused name rejects in its turn, before anything reaches the worker.
+    return this.#take(async () => this.#pg.copy(copyTarget(table, columns), rows));
   }
 
   ping(): Promise<boolean> {
