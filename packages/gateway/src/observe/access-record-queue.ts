@@ -3,9 +3,22 @@ import type { AccessRecord } from './access-records.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
+/** Records written together: their rows, and what the embedded store indexes a batch by. */
+export interface AccessRecordBatch {
+  /** `count` rows of COPY text (observe/access-record-rows.ts), handed over for good. */
+  readonly rows: Uint8Array;
+  readonly count: number;
+  /** The earliest and latest `at` among the records (epoch ms). */
+  readonly firstAt: number;
+  readonly lastAt: number;
+  /** The distinct consumer and credential ids among them (nulls left out). */
+  readonly consumers: readonly string[];
+  readonly credentials: readonly string[];
+}
+
 export interface AccessRecordQueueOptions {
-  /** Writes one batch: `count` rows of COPY text (observe/access-record-rows.ts), handed over for good. */
-  readonly write: (rows: Uint8Array, count: number) => Promise<void>;
+  /** Writes one batch. */
+  readonly write: (batch: AccessRecordBatch) => Promise<void>;
   /**
    * At most this many records wait while a batch is being written; more are dropped and counted in
    * `portcullis_queue_dropped_total{queue="access"}`. Half of it is a batch: written as soon as it is waiting.
@@ -28,6 +41,10 @@ export class AccessRecordQueue {
   #buffer = Buffer.allocUnsafe(64 * 1024);
   #length = 0;
   #count = 0;
+  #firstAt = Number.POSITIVE_INFINITY;
+  #lastAt = Number.NEGATIVE_INFINITY;
+  #consumers = new Set<string>();
+  #credentials = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   /** The write in progress: the store gets one batch at a time. */
   #writing: Promise<void> | undefined;
@@ -70,6 +87,10 @@ export class AccessRecordQueue {
     }
     this.#length += this.#buffer.write(this.#stamp, this.#length); // ASCII: UTF-8 is Buffer's direct path
     this.#length += this.#buffer.write(tail, this.#length);
+    if (at < this.#firstAt) this.#firstAt = at;
+    if (at > this.#lastAt) this.#lastAt = at;
+    if (record.consumerId !== null) this.#consumers.add(record.consumerId);
+    if (record.credentialId !== null) this.#credentials.add(record.credentialId);
     if (++this.#count >= this.#batchRecords && this.#writing === undefined) void this.#write();
     return true;
   }
@@ -97,13 +118,23 @@ export class AccessRecordQueue {
 
   /** Hands what is waiting to the store; one write at a time, the next started at once if a batch is waiting. */
   #write(): Promise<void> {
-    const count = this.#count;
     // The filled buffer goes to the store as it is, and the queue carries on in a new one of the same size.
-    const rows = this.#buffer.subarray(0, this.#length);
+    const batch: AccessRecordBatch = {
+      rows: this.#buffer.subarray(0, this.#length),
+      count: this.#count,
+      firstAt: this.#firstAt,
+      lastAt: this.#lastAt,
+      consumers: [...this.#consumers],
+      credentials: [...this.#credentials],
+    };
     this.#buffer = Buffer.allocUnsafe(this.#buffer.length);
     this.#length = 0;
     this.#count = 0;
-    const writing = this.#send(rows, count).then(() => {
+    this.#firstAt = Number.POSITIVE_INFINITY;
+    this.#lastAt = Number.NEGATIVE_INFINITY;
+    this.#consumers = new Set();
+    this.#credentials = new Set();
+    const writing = this.#send(batch).then(() => {
       this.#writing = undefined;
       if (this.#count >= this.#batchRecords) void this.#write();
     });
@@ -111,12 +142,12 @@ export class AccessRecordQueue {
     return writing;
   }
 
-  async #send(rows: Uint8Array, count: number): Promise<void> {
+  async #send(batch: AccessRecordBatch): Promise<void> {
     try {
-      await this.options.write(rows, count);
+      await this.options.write(batch);
     } catch (error) {
-      this.#dropped.inc(count);
-      this.options.logger.warn({ err: { message: (error as Error).message }, queue: 'access', records: count }, 'could not write a batch of queued records');
+      this.#dropped.inc(batch.count);
+      this.options.logger.warn({ err: { message: (error as Error).message }, queue: 'access', records: batch.count }, 'could not write a batch of queued records');
     }
   }
 }

@@ -1,20 +1,29 @@
 import { selectNewestFirst } from '../store/filtered-query.js';
 import type { Database, Sql } from '../store/sql.js';
+import { insertAccessRecordBatch, purgeAccessRecordBatches, queryAccessRecordBatches } from './access-record-batches.js';
+import type { AccessRecordBatch } from './access-record-queue.js';
 import { ACCESS_RECORD_COLUMNS } from './access-record-rows.js';
 import type { AccessRecord } from './access-records.js';
 
-/** SQL for access records: batched insert, filtered pages, retention. Returns domain types, never rows. */
+/**
+ * SQL for access records: batched insert, filtered pages, retention. Returns domain types, never rows.
+ * PostgreSQL keeps a row per record in `access_records`; the embedded store keeps a row per batch in
+ * `access_record_batches` (access-record-batches.ts), and still reads any `access_records` rows an
+ * earlier release wrote there, until their retention deletes them.
+ */
 
 const COLUMNS = ACCESS_RECORD_COLUMNS;
 
-/** Appends a batch of rows in COPY text (AccessRecordQueue keeps them so): one statement, all or none. */
-export async function insertAccessRecords(db: Database, rows: Uint8Array): Promise<void> {
-  await db.copyFrom('access_records', COLUMNS, rows);
+/** Appends a batch the queue wrote: one statement, all or none. */
+export async function insertAccessRecords(db: Database, batch: AccessRecordBatch): Promise<void> {
+  if (db.kind === 'embedded') await insertAccessRecordBatch(db, batch);
+  else await db.copyFrom('access_records', COLUMNS, batch.rows);
 }
 
-export async function purgeAccessRecords(sql: Sql, before: Date): Promise<number> {
-  const rows = await sql.query('DELETE FROM access_records WHERE at < $1 RETURNING 1', [before.toISOString()]);
-  return rows.length;
+/** Deletes the records older than `before` (on the embedded store, whole batches: see purgeAccessRecordBatches); returns how many. */
+export async function purgeAccessRecords(db: Database, before: Date): Promise<number> {
+  const rows = await db.query('DELETE FROM access_records WHERE at < $1 RETURNING 1', [before.toISOString()]);
+  return rows.length + (db.kind === 'embedded' ? await purgeAccessRecordBatches(db, before) : 0);
 }
 
 export interface AccessFilter {
@@ -34,7 +43,14 @@ export interface StoredAccessRecord extends AccessRecord {
 }
 
 /** Newest first, `limit` at most, filtered; the last record's seq is the next page's cursor. */
-export async function queryAccessRecords(sql: Sql, filter: AccessFilter, limit: number): Promise<StoredAccessRecord[]> {
+export async function queryAccessRecords(db: Database, filter: AccessFilter, limit: number): Promise<StoredAccessRecord[]> {
+  if (db.kind !== 'embedded') return queryAccessRecordTable(db, filter, limit);
+  // Every batch's seqs are above the rows an earlier release wrote (migration 0010), so these come first.
+  const newer = await queryAccessRecordBatches(db, filter, limit);
+  return newer.length < limit ? [...newer, ...(await queryAccessRecordTable(db, filter, limit - newer.length))] : newer;
+}
+
+async function queryAccessRecordTable(sql: Sql, filter: AccessFilter, limit: number): Promise<StoredAccessRecord[]> {
   const rows = await selectNewestFirst(
     sql,
     `SELECT seq, ${COLUMNS.join(', ')} FROM access_records`,

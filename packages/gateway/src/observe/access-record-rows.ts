@@ -45,3 +45,49 @@ export function copyNumber(value: number | null): string {
 export function accessRecordRowTail(r: Omit<AccessRecord, 'at'>): string {
   return `\t${copyText(r.requestId)}\t${copyText(r.consumerId)}\t${copyText(r.credentialId)}\t${copyText(r.credentialKind)}\t${copyText(r.service)}\t${copyText(r.route)}\t${copyText(r.method)}\t${copyText(r.path)}\t${copyNumber(r.status)}\t${copyNumber(r.latencyMs)}\t${copyNumber(r.upstreamMs)}\t${copyText(r.clientIp)}\t${copyText(r.problem)}\n`;
 }
+
+const UNESCAPES: Readonly<Record<string, string>> = { '\\': '\\', n: '\n', r: '\r', t: '\t' };
+
+/** A text field as accessRecordRowTail wrote it: `\N` is null, and `\\`, `\n`, `\r`, `\t` are the characters. */
+export function readCopyText(field: string): string | null {
+  if (field === '\\N') return null;
+  return field.includes('\\') ? field.replace(/\\(.)/gs, (_, c: string) => UNESCAPES[c] ?? c) : field;
+}
+
+/** A number field: `\N` is null; NaN and the infinities come back from PostgreSQL's words for them. */
+function readCopyNumber(field: string): number | null {
+  return field === '\\N' ? null : Number(field);
+}
+
+/**
+ * The records in rows of COPY text as the queue writes them (one per line, fields in ACCESS_RECORD_COLUMNS
+ * order), in their order. The embedded store keeps its access records as such rows (access-record-batches.ts).
+ */
+export function readAccessRecordRows(text: string): AccessRecord[] {
+  const records: AccessRecord[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const f = text.slice(start, end).split('\t');
+    start = end + 1;
+    if (f.length !== ACCESS_RECORD_COLUMNS.length) throw new Error(`an access record row has ${f.length} fields, not ${ACCESS_RECORD_COLUMNS.length}`);
+    records.push({
+      at: new Date(f[0] as string),
+      requestId: readCopyText(f[1] as string) as string,
+      consumerId: readCopyText(f[2] as string),
+      credentialId: readCopyText(f[3] as string),
+      credentialKind: readCopyText(f[4] as string),
+      service: readCopyText(f[5] as string),
+      route: readCopyText(f[6] as string),
+      method: readCopyText(f[7] as string) as string,
+      path: readCopyText(f[8] as string) as string,
+      status: readCopyNumber(f[9] as string) as number,
+      latencyMs: readCopyNumber(f[10] as string) as number,
+      upstreamMs: readCopyNumber(f[11] as string),
+      clientIp: readCopyText(f[12] as string) as string,
+      problem: readCopyText(f[13] as string),
+    });
+  }
+  return records;
+}

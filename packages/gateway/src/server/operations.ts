@@ -97,7 +97,7 @@ export async function startOperations(options: OperationsOptions) {
   const keyAgeTimer = setInterval(() => void checkKeyAges().catch((error: Error) => logger.warn({ err: { message: error.message } }, 'key age check failed')), config.alerts.keyAgeCheck);
   keyAgeTimer.unref();
   const access = config.accessRecords.enabled
-    ? new AccessRecordQueue({ write: (rows) => insertAccessRecords(db, rows), maxRecords: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
+    ? new AccessRecordQueue({ write: (batch) => insertAccessRecords(db, batch), maxRecords: config.accessRecords.queueSize, intervalMs: 5_000, metrics, logger })
     : undefined;
   access?.start();
 

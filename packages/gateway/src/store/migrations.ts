@@ -207,4 +207,20 @@ CREATE TABLE sso_one_time (                   -- SSO state used once: pending si
 CREATE INDEX sso_one_time_expires_idx ON sso_one_time (expires_at);
 `,
   },
+  {
+    id: '0010_access_record_batches',
+    sql: `
+-- The embedded store keeps access records as batches: one row per batch the queue writes, its rows
+-- deflated (observe/access-record-batches.ts). A record's seq is id * 1000000 + its place in the batch.
+CREATE TABLE access_record_batches (
+  id bigserial PRIMARY KEY, first_at timestamptz NOT NULL, last_at timestamptz NOT NULL, count integer NOT NULL,
+  consumers text[] NOT NULL, credentials text[] NOT NULL, rows bytea NOT NULL
+);
+-- Already deflated: TOAST would only spend time trying to compress it again.
+ALTER TABLE access_record_batches ALTER COLUMN rows SET STORAGE EXTERNAL;
+CREATE INDEX access_record_batches_last_at_idx ON access_record_batches (last_at);
+-- Records kept before, in access_records, stay older than every batch: their seqs come first.
+SELECT setval('access_record_batches_id_seq', max(seq) / 1000000 + 1, false) FROM access_records HAVING max(seq) IS NOT NULL;
+`,
+  },
 ];

@@ -2,6 +2,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CREDENTIAL_ID_LENGTH } from '@portcullis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryAccessRecords } from '../../src/observe/access-records.js';
+import { openDatabase } from '../../src/store/open.js';
 import { startCredentialGateway } from '../helpers/gateway.js';
 import type { CredentialGateway, IssuedKey } from '../helpers/gateway.js';
 
@@ -130,5 +132,17 @@ describe('secrets at rest', () => {
     expect(filesContaining(t.dataDir, [t.adminToken, secretOf(t.adminToken)], [join(t.dataDir, 'admin.token')])).toEqual([]);
     // The scan would have found one: the token file does hold its token.
     expect(filesContaining(t.dataDir, [t.adminToken])).toEqual([`admin.token holds ${t.adminToken.slice(0, 8)}...`]);
+  });
+
+  it('keeps no key in the access records, which the embedded store deflates (so the byte scan cannot see into them)', async () => {
+    const db = await openDatabase({ dataDir: t.dataDir });
+    try {
+      const records = await queryAccessRecords(db, {}, 1_000_000);
+      const all = JSON.stringify(records);
+      expect(records.filter((r) => r.path.startsWith('/companies/')).length).toBeGreaterThanOrEqual(keys.length * 5); // every planted request is there
+      for (const needle of [...keys.flatMap(({ key }) => [key, secretOf(key)]), t.adminToken, secretOf(t.adminToken)]) expect(all).not.toContain(needle);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccessRecordQueue } from '../../src/observe/access-record-queue.js';
+import type { AccessRecordBatch } from '../../src/observe/access-record-queue.js';
 import { ACCESS_RECORD_COLUMNS } from '../../src/observe/access-record-rows.js';
 import type { AccessRecord } from '../../src/observe/access-records.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -32,17 +33,17 @@ function fieldsOf(r: Omit<AccessRecord, 'at'>, at: number): string[] {
 function slowStore(batches: Uint8Array[], held = Number.POSITIVE_INFINITY) {
   let release = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const write = async (rows: Uint8Array) => {
-    batches.push(rows);
+  const write = async (batch: AccessRecordBatch) => {
+    batches.push(batch.rows);
     if (batches.length <= held) await gate;
   };
   return { write, release: () => release() };
 }
 
-function queue(maxRecords: number, batches: Uint8Array[], write?: (rows: Uint8Array) => Promise<void>) {
+function queue(maxRecords: number, batches: Uint8Array[], write?: (batch: AccessRecordBatch) => Promise<void>) {
   const metrics = createMetrics();
   const q = new AccessRecordQueue({
-    write: write ?? (async (rows) => void batches.push(rows)),
+    write: write ?? (async (batch) => void batches.push(batch.rows)),
     maxRecords, intervalMs: 60_000, metrics, logger: createLogger({ level: 'silent' }),
   });
   return { q, metrics };
@@ -65,6 +66,26 @@ describe('AccessRecordQueue', () => {
     expect(batches).toHaveLength(1);
     expect(rowsOf(batches[0] as Uint8Array)).toEqual(times.map((at, i) => fieldsOf(record(i), at)));
     expect(ACCESS_RECORD_COLUMNS).toHaveLength(fieldsOf(record(0), START).length);
+  });
+
+  it('describes each batch: its count, earliest and latest time, and distinct consumer and credential ids', async () => {
+    const written: AccessRecordBatch[] = [];
+    const { q } = queue(100, [], async (batch) => void written.push(batch));
+    // Records are stamped when their request started, so a slow one arrives after later ones.
+    const first = [
+      { ...record(0), consumerId: 'con_a', credentialId: 'key_1' },
+      { ...record(1), consumerId: 'con_b', credentialId: 'key_2' },
+      { ...record(2), consumerId: 'con_a', credentialId: 'key_1' },
+      { ...record(3), consumerId: null, credentialId: null },
+    ];
+    [START + 5, START + 9, START + 2, START + 7].forEach((at, i) => q.add(first[i] as Omit<AccessRecord, 'at'>, at));
+    await q.flush();
+    q.add({ ...record(4), consumerId: 'con_c', credentialId: null }, START + 20);
+    await q.flush();
+    expect(written.map(({ rows, ...rest }) => ({ ...rest, lines: Buffer.from(rows).toString().split('\n').length - 1 }))).toEqual([
+      { count: 4, firstAt: START + 2, lastAt: START + 9, consumers: ['con_a', 'con_b'], credentials: ['key_1', 'key_2'], lines: 4 },
+      { count: 1, firstAt: START + 20, lastAt: START + 20, consumers: ['con_c'], credentials: [], lines: 1 },
+    ]);
   });
 
   it('keeps text that is not ASCII intact, through a buffer that has to grow', async () => {
@@ -142,8 +163,8 @@ describe('AccessRecordQueue', () => {
   it('gives the store one batch at a time and keeps up with a busy gateway: nothing dropped while it keeps pace', async () => {
     const batches: Uint8Array[] = [];
     const gates: (() => void)[] = [];
-    const { q, metrics } = queue(100, batches, async (rows) => {
-      batches.push(rows);
+    const { q, metrics } = queue(100, batches, async (batch) => {
+      batches.push(batch.rows);
       await new Promise<void>((resolve) => gates.push(resolve));
     });
     for (let i = 0; i < 50; i++) q.add(record(i), START + i); // the first batch goes out

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryAccessRecords } from '../../src/observe/access-records.js';
 import { openDatabase } from '../../src/store/open.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startRecordingUpstream } from '../helpers/upstream.js';
@@ -103,7 +104,7 @@ describe('drill: graceful stop under load', () => {
     // Every answered request has its access record; the refusals of the fenced key are audited.
     const db = await openDatabase({ dataDir: join(dir, 'data') });
     try {
-      const ids = new Set((await db.query<{ request_id: string }>('SELECT request_id FROM access_records')).map((r) => r.request_id));
+      const ids = new Set((await queryAccessRecords(db, {}, 1_000_000)).map((r) => r.requestId));
       const missing = answered.filter((o) => !ids.has(o.requestId as string));
       expect(missing.length, `${missing.length} of ${answered.length} answered requests have no access record`).toBe(0);
       const audited = await db.query<{ target: string }>("SELECT target FROM audit_events WHERE action = 'key.refused'");

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessRecordQueue } from '../../src/observe/access-record-queue.js';
+import type { AccessRecordBatch } from '../../src/observe/access-record-queue.js';
 import { ACCESS_RECORD_COLUMNS } from '../../src/observe/access-record-rows.js';
-import { insertAccessRecords, queryAccessRecords } from '../../src/observe/access-records.js';
+import { insertAccessRecords, purgeAccessRecords, queryAccessRecords } from '../../src/observe/access-records.js';
+import type { AccessFilter } from '../../src/observe/access-records.js';
 import type { AccessRecord } from '../../src/observe/access-records.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -52,7 +54,7 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
           `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
         );
         expect(tables.map((t) => t.table_name)).toEqual([
-          'access_records', 'admin_tokens', 'alerts', 'api_keys', 'audit_events', 'audit_head',
+          'access_record_batches', 'access_records', 'admin_tokens', 'alerts', 'api_keys', 'audit_events', 'audit_head',
           'console_login_failures', 'console_recovery_codes', 'console_sessions', 'console_setup_tokens', 'console_users', 'consumers', 'data_keys',
           'key_networks', 'oauth_authorization_requests', 'oauth_clients', 'oauth_codes', 'oauth_refresh_tokens', 'oauth_revoked_tokens',
           'oauth_signing_keys', 'oauth_token_families', 'oauth_used_assertions', 'schema_migrations', 'signing_keys', 'sso_one_time',
@@ -206,22 +208,22 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
           record(2, { path: '\\N', latencyMs: 5e-324, upstreamMs: 123.45, clientIp: '::ffff:10.0.0.1', credentialId: '\t' }),
           record(3, { latencyMs: 0, upstreamMs: 99_999.99 }),
         ];
-        const batches: Uint8Array[] = [];
-        const queue = new AccessRecordQueue({ write: async (rows) => void batches.push(rows), maxRecords: 100, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
+        const batches: AccessRecordBatch[] = [];
+        const queue = new AccessRecordQueue({ write: async (batch) => void batches.push(batch), maxRecords: 100, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
         odd.forEach((r, i) => queue.add(r, START + i));
         await queue.flush();
-        for (const rows of batches) await insertAccessRecords(db, rows);
+        for (const batch of batches) await insertAccessRecords(db, batch);
         const back = await stored(odd.map((r) => r.requestId));
         expect(back.map((r) => r && { ...r, seq: undefined })).toEqual(odd.map((r, i) => ({ ...r, at: new Date(START + i), seq: undefined })));
       });
 
       it('keeps what text cannot hold as U+FFFD: NUL, lone surrogates; and odd numbers as PostgreSQL has them', async () => {
         const odd = [record(0, { path: '/nul\u0000/\ud800/\udfff', latencyMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY }), record(1, { latencyMs: Number.NEGATIVE_INFINITY })];
-        const batches: Uint8Array[] = [];
-        const queue = new AccessRecordQueue({ write: async (rows) => void batches.push(rows), maxRecords: 100, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
+        const batches: AccessRecordBatch[] = [];
+        const queue = new AccessRecordQueue({ write: async (batch) => void batches.push(batch), maxRecords: 100, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
         odd.forEach((r, i) => queue.add(r, START + i));
         await queue.flush();
-        await insertAccessRecords(db, batches[0] as Uint8Array);
+        await insertAccessRecords(db, batches[0] as AccessRecordBatch);
         const [first, second] = await stored(odd.map((r) => r.requestId));
         expect(first).toMatchObject({ path: '/nul\uFFFD/\uFFFD/\uFFFD', latencyMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY });
         expect(second?.latencyMs).toBe(Number.NEGATIVE_INFINITY);
@@ -242,6 +244,89 @@ export function describeDatabase(name: string, open: () => Promise<Database>, op
         await expect(db.copyFrom('access_records; DROP TABLE consumers', ['at'], Buffer.from(''))).rejects.toThrow(TypeError);
         await expect(db.copyFrom('access_records', ['at', 'path"'], Buffer.from(''))).rejects.toThrow(/plain lower-case identifiers/);
         expect(await consumerExists(await addConsumer())).toBe(true);
+      });
+    });
+
+    describe('access records', () => {
+      const record = (i: number, fields: Partial<Omit<AccessRecord, 'at'>> = {}): Omit<AccessRecord, 'at'> => ({
+        requestId: `rec-${randomUUID()}-${i}`, consumerId: null, credentialId: null, credentialKind: null, service: 'companies',
+        route: 'GET /companies/*', method: 'GET', path: `/companies/${i}`, status: 200, latencyMs: 1, upstreamMs: 0.5,
+        clientIp: '127.0.0.1', problem: null, ...fields,
+      });
+      /** Stores `batches` as the gateway does: each through the queue, one write each. */
+      const store = async (batches: { record: Omit<AccessRecord, 'at'>; at: number }[][]) => {
+        const queue = new AccessRecordQueue({ write: (batch) => insertAccessRecords(db, batch), maxRecords: 10_000, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
+        for (const batch of batches) {
+          for (const { record: r, at } of batch) queue.add(r, at);
+          await queue.flush();
+        }
+      };
+      /** Every page of `limit` records, following the cursor as the admin API does. */
+      const allPages = async (filter: AccessFilter, limit: number) => {
+        const pages: string[][] = [];
+        let before: string | undefined;
+        for (;;) {
+          const page = await queryAccessRecords(db, { ...filter, ...(before ? { before } : {}) }, limit);
+          if (page.length === 0) return pages;
+          pages.push(page.map((r) => r.requestId));
+          before = page.at(-1)?.seq;
+        }
+      };
+
+      it('reads newest first, page by page across batches, with each filter', async () => {
+        const start = Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1e9);
+        const [alice, bob] = [`con_${randomUUID()}`, `con_${randomUUID()}`];
+        const added: { record: Omit<AccessRecord, 'at'>; at: number }[] = [];
+        const batches = [0, 1, 2].map((b) =>
+          Array.from({ length: 5 }, (_, i) => {
+            const n = b * 5 + i;
+            const entry = {
+              record: record(n, {
+                consumerId: n % 3 === 0 ? bob : alice, credentialId: n % 3 === 0 ? `key_bob_${n % 2}` : 'key_alice',
+                service: n % 2 ? 'odd' : 'even', status: n === 7 ? 429 : 200, clientIp: n === 11 ? '203.0.113.9' : '127.0.0.1',
+              }),
+              at: start + n * 1000,
+            };
+            added.push(entry);
+            return entry;
+          }),
+        );
+        await store(batches);
+        const newestFirst = (keep: (e: (typeof added)[number]) => boolean) => added.filter(keep).map((e) => e.record.requestId).reverse();
+        const mine = { since: new Date(start), until: new Date(start + 15_000) };
+        expect((await allPages(mine, 4)).flat()).toEqual(newestFirst(() => true));
+        expect((await allPages(mine, 4)).map((p) => p.length)).toEqual([4, 4, 4, 3]);
+        expect((await allPages({ consumer: bob }, 2)).flat()).toEqual(newestFirst((e) => e.record.consumerId === bob));
+        expect((await allPages({ consumer: alice, credential: 'key_alice' }, 3)).flat()).toEqual(newestFirst((e) => e.record.consumerId === alice));
+        expect((await allPages({ consumer: bob, credential: 'key_bob_1' }, 10)).flat()).toEqual(newestFirst((e) => e.record.credentialId === 'key_bob_1' && e.record.consumerId === bob));
+        expect((await allPages({ ...mine, service: 'odd' }, 10)).flat()).toEqual(newestFirst((e) => e.record.service === 'odd'));
+        expect((await allPages({ ...mine, status: 429 }, 10)).flat()).toEqual([added[7]?.record.requestId]);
+        expect((await allPages({ ...mine, clientIp: '203.0.113.9' }, 10)).flat()).toEqual([added[11]?.record.requestId]);
+        expect((await allPages({ since: new Date(start + 4_000), until: new Date(start + 6_000) }, 10)).flat()).toEqual([5, 4].map((n) => added[n]?.record.requestId));
+        expect(await queryAccessRecords(db, { consumer: `con_${randomUUID()}` }, 10)).toEqual([]);
+      });
+
+      it('deletes the records older than the retention and says how many', async () => {
+        // Long before every other test's records, so only these are old enough.
+        const old = Date.UTC(2001, 0, 1);
+        const consumer = `con_${randomUUID()}`;
+        const at = (days: number) => old + days * 86_400_000;
+        await store([
+          [{ record: record(0, { consumerId: consumer }), at: at(0) }, { record: record(1, { consumerId: consumer }), at: at(1) }],
+          [{ record: record(2, { consumerId: consumer }), at: at(2) }, { record: record(3, { consumerId: consumer }), at: at(10) }],
+          [{ record: record(4, { consumerId: consumer }), at: at(20) }],
+        ]);
+        const deleted = await purgeAccessRecords(db, new Date(at(5)));
+        const left = (await queryAccessRecords(db, { consumer }, 10)).map((r) => r.path);
+        if (db.kind === 'embedded') {
+          // A batch goes whole, once its newest record is past the retention.
+          expect(deleted).toBe(2);
+          expect(left).toEqual(['/companies/4', '/companies/3', '/companies/2']);
+        } else {
+          expect(deleted).toBe(3);
+          expect(left).toEqual(['/companies/4', '/companies/3']);
+        }
+        expect(await purgeAccessRecords(db, new Date(at(5)))).toBe(0);
       });
     });
 
