@@ -4,7 +4,7 @@ import { whereOf } from '../store/filtered-query.js';
 import type { Database, Sql } from '../store/sql.js';
 import type { AccessRecordBatch } from './access-record-queue.js';
 import type { AccessFilter, StoredAccessRecord } from './access-record-repository.js';
-import { copyText, readAccessRecordRows } from './access-record-rows.js';
+import { copyNumber, copyText, readAccessRecordRow, rowLines } from './access-record-rows.js';
 import type { AccessRecord } from './access-records.js';
 
 /**
@@ -51,10 +51,31 @@ function matches(r: AccessRecord, filter: AccessFilter): boolean {
   );
 }
 
+/**
+ * A cheap test on a row's text that every match passes: the filter's values, each as a whole field
+ * (all are inner fields, so tab-delimited), and the time stamp's text (toISOString's, which sorts as
+ * the time does). Most rows fail it without being split into fields.
+ */
+function roughMatch(filter: AccessFilter): (line: string) => boolean {
+  const fields = [filter.consumer, filter.credential, filter.service, filter.clientIp].flatMap((v) => (v === undefined ? [] : [`\t${copyText(v)}\t`]));
+  if (filter.status !== undefined) fields.push(`\t${copyNumber(filter.status)}\t`);
+  const since = filter.since?.toISOString();
+  const until = filter.until?.toISOString();
+  return (line) => {
+    if (since !== undefined || until !== undefined) {
+      const at = line.slice(0, line.indexOf('\t'));
+      if ((since !== undefined && at < since) || (until !== undefined && at >= until)) return false;
+    }
+    for (const field of fields) if (!line.includes(field)) return false;
+    return true;
+  };
+}
+
 /** Newest first, `limit` at most, filtered, as queryAccessRecords promises. */
 export async function queryAccessRecordBatches(sql: Sql, filter: AccessFilter, limit: number): Promise<StoredAccessRecord[]> {
   const found: StoredAccessRecord[] = [];
   const before = filter.before === undefined ? undefined : BigInt(filter.before);
+  const mayMatch = roughMatch(filter);
   // Batches below this id; the cursor's own batch is read too, from below the cursor.
   let belowId = before === undefined ? undefined : before / SEQ_PER_BATCH + 1n;
   while (found.length < limit) {
@@ -68,12 +89,15 @@ export async function queryAccessRecordBatches(sql: Sql, filter: AccessFilter, l
     ]);
     const batches = await sql.query<{ id: string; rows: Buffer }>(`SELECT id, rows FROM access_record_batches ${where} ORDER BY id DESC LIMIT ${BATCHES_PER_READ}`, params);
     for (const batch of batches) {
-      const records = readAccessRecordRows((await inflate(batch.rows)).toString());
-      const first = BigInt(batch.id) * SEQ_PER_BATCH;
-      for (let i = records.length - 1; i >= 0 && found.length < limit; i--) {
-        const seq = first + BigInt(i);
-        const record = records[i] as AccessRecord;
-        if ((before === undefined || seq < before) && matches(record, filter)) found.push({ seq: seq.toString(), ...record });
+      const lines = rowLines((await inflate(batch.rows)).toString());
+      const firstSeq = BigInt(batch.id) * SEQ_PER_BATCH;
+      // The cursor's own batch is read from just below the cursor (batches above it are not fetched).
+      const end = before !== undefined && before - firstSeq < BigInt(lines.length) ? Number(before - firstSeq) : lines.length;
+      for (let i = end - 1; i >= 0 && found.length < limit; i--) {
+        const line = lines[i] as string;
+        if (!mayMatch(line)) continue;
+        const record = readAccessRecordRow(line);
+        if (matches(record, filter)) found.push({ seq: (firstSeq + BigInt(i)).toString(), ...record });
       }
       if (found.length >= limit) break;
     }

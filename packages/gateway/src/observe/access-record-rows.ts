@@ -59,35 +59,36 @@ function readCopyNumber(field: string): number | null {
   return field === '\\N' ? null : Number(field);
 }
 
-/**
- * The records in rows of COPY text as the queue writes them (one per line, fields in ACCESS_RECORD_COLUMNS
- * order), in their order. The embedded store keeps its access records as such rows (access-record-batches.ts).
- */
+/** One row as the queue writes it (fields in ACCESS_RECORD_COLUMNS order, no newline) back to its record. */
+export function readAccessRecordRow(line: string): AccessRecord {
+  const f = line.split('\t');
+  if (f.length !== ACCESS_RECORD_COLUMNS.length) throw new Error(`an access record row has ${f.length} fields, not ${ACCESS_RECORD_COLUMNS.length}`);
+  return {
+    at: new Date(f[0] as string),
+    requestId: readCopyText(f[1] as string) as string,
+    consumerId: readCopyText(f[2] as string),
+    credentialId: readCopyText(f[3] as string),
+    credentialKind: readCopyText(f[4] as string),
+    service: readCopyText(f[5] as string),
+    route: readCopyText(f[6] as string),
+    method: readCopyText(f[7] as string) as string,
+    path: readCopyText(f[8] as string) as string,
+    status: readCopyNumber(f[9] as string) as number,
+    latencyMs: readCopyNumber(f[10] as string) as number,
+    upstreamMs: readCopyNumber(f[11] as string),
+    clientIp: readCopyText(f[12] as string) as string,
+    problem: readCopyText(f[13] as string),
+  };
+}
+
+/** Rows of COPY text, one per line and each ending in a newline, as lines without it. */
+export function rowLines(text: string): string[] {
+  const lines = text.split('\n');
+  lines.pop(); // after the last newline
+  return lines;
+}
+
+/** The records in rows of COPY text as the queue writes them, in their order. */
 export function readAccessRecordRows(text: string): AccessRecord[] {
-  const records: AccessRecord[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const f = text.slice(start, end).split('\t');
-    start = end + 1;
-    if (f.length !== ACCESS_RECORD_COLUMNS.length) throw new Error(`an access record row has ${f.length} fields, not ${ACCESS_RECORD_COLUMNS.length}`);
-    records.push({
-      at: new Date(f[0] as string),
-      requestId: readCopyText(f[1] as string) as string,
-      consumerId: readCopyText(f[2] as string),
-      credentialId: readCopyText(f[3] as string),
-      credentialKind: readCopyText(f[4] as string),
-      service: readCopyText(f[5] as string),
-      route: readCopyText(f[6] as string),
-      method: readCopyText(f[7] as string) as string,
-      path: readCopyText(f[8] as string) as string,
-      status: readCopyNumber(f[9] as string) as number,
-      latencyMs: readCopyNumber(f[10] as string) as number,
-      upstreamMs: readCopyNumber(f[11] as string),
-      clientIp: readCopyText(f[12] as string) as string,
-      problem: readCopyText(f[13] as string),
-    });
-  }
-  return records;
+  return rowLines(text).map(readAccessRecordRow);
 }

@@ -68,6 +68,15 @@ describe('access records on the embedded store', () => {
     expect(await queryAccessRecords(db, {}, 10)).toEqual([]);
   });
 
+  it('matches a filter on its own field only, though the text test looks at the whole row', async () => {
+    const queue = new AccessRecordQueue({ write: (batch) => insertAccessRecords(db, batch), maxRecords: 100, intervalMs: 60_000, metrics: createMetrics(), logger: createLogger({ level: 'silent' }) });
+    // `\t404\t` is in the row as the latency; `\tcompanies\t` as the service of both; the status is 200.
+    queue.add({ ...record(900), requestId: 'odd-fields', consumerId: 'con_odd', status: 200, latencyMs: 404 }, START + 900);
+    await queue.flush();
+    expect(await queryAccessRecords(db, { consumer: 'con_odd', status: 404 }, 10)).toEqual([]);
+    expect((await queryAccessRecords(db, { consumer: 'con_odd', status: 200, service: 'companies' }, 10)).map((r) => r.requestId)).toEqual(['odd-fields']);
+  });
+
   it('reads rows back field for field: escapes, nulls and numbers', () => {
     const text = `${new Date(START).toISOString()}\ta\\\\b\\tc\\nd\\re\t\\N\t\\\\N\t\\N\t\\N\t\\N\tGET\t/\t499\tNaN\t-Infinity\t::1\tp\n`;
     expect(readAccessRecordRows(text)).toEqual([
