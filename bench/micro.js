@@ -99,7 +99,7 @@ keyVerifier.close();
 
 // Access records: each queued as the request thread does it (observe/access-record-queue.ts), and stored
 // on the embedded store's thread in the gateway's batches (5,000 records: half the default queueSize), on
-// disk as the gateway keeps them (one deflated row per batch: observe/access-record-batches.ts). What
+// disk as the gateway keeps them (one deflated row per batch: observe/access-record-batch-repository.ts). What
 // counts is CPU, of every thread (the bench pins the gateway to one core): records per CPU-second, over
 // 60,000 records after a warm-up.
 {

@@ -1,6 +1,6 @@
 import { selectNewestFirst } from '../store/filtered-query.js';
 import type { Database, Sql } from '../store/sql.js';
-import { insertAccessRecordBatch, purgeAccessRecordBatches, queryAccessRecordBatches } from './access-record-batches.js';
+import { insertAccessRecordBatch, purgeAccessRecordBatches, queryAccessRecordBatches } from './access-record-batch-repository.js';
 import type { AccessRecordBatch } from './access-record-queue.js';
 import { ACCESS_RECORD_COLUMNS } from './access-record-rows.js';
 import type { AccessRecord } from './access-records.js';
@@ -8,7 +8,7 @@ import type { AccessRecord } from './access-records.js';
 /**
  * SQL for access records: batched insert, filtered pages, retention. Returns domain types, never rows.
  * PostgreSQL keeps a row per record in `access_records`; the embedded store keeps a row per batch in
- * `access_record_batches` (access-record-batches.ts), and still reads any `access_records` rows an
+ * `access_record_batches` (access-record-batch-repository.ts), and still reads any `access_records` rows an
  * earlier release wrote there, until their retention deletes them.
  */
 

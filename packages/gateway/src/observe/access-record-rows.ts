@@ -49,7 +49,7 @@ export function accessRecordRowTail(r: Omit<AccessRecord, 'at'>): string {
 const UNESCAPES: Readonly<Record<string, string>> = { '\\': '\\', n: '\n', r: '\r', t: '\t' };
 
 /** A text field as accessRecordRowTail wrote it: `\N` is null, and `\\`, `\n`, `\r`, `\t` are the characters. */
-export function readCopyText(field: string): string | null {
+function readCopyText(field: string): string | null {
   if (field === '\\N') return null;
   return field.includes('\\') ? field.replace(/\\(.)/gs, (_, c: string) => UNESCAPES[c] ?? c) : field;
 }
@@ -86,9 +86,4 @@ export function rowLines(text: string): string[] {
   const lines = text.split('\n');
   lines.pop(); // after the last newline
   return lines;
-}
-
-/** The records in rows of COPY text as the queue writes them, in their order. */
-export function readAccessRecordRows(text: string): AccessRecord[] {
-  return rowLines(text).map(readAccessRecordRow);
 }

@@ -211,7 +211,7 @@ CREATE INDEX sso_one_time_expires_idx ON sso_one_time (expires_at);
     id: '0010_access_record_batches',
     sql: `
 -- The embedded store keeps access records as batches: one row per batch the queue writes, its rows
--- deflated (observe/access-record-batches.ts). A record's seq is id * 1000000 + its place in the batch.
+-- deflated (observe/access-record-batch-repository.ts). A record's seq is id * 1000000 + its place in the batch.
 CREATE TABLE access_record_batches (
   id bigserial PRIMARY KEY, first_at timestamptz NOT NULL, last_at timestamptz NOT NULL, count integer NOT NULL,
   consumers text[] NOT NULL, credentials text[] NOT NULL, rows bytea NOT NULL

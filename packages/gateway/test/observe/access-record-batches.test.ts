@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessRecordQueue } from '../../src/observe/access-record-queue.js';
-import { ACCESS_RECORD_COLUMNS, readAccessRecordRows } from '../../src/observe/access-record-rows.js';
+import { ACCESS_RECORD_COLUMNS, readAccessRecordRow } from '../../src/observe/access-record-rows.js';
 import { insertAccessRecords, purgeAccessRecords, queryAccessRecords } from '../../src/observe/access-records.js';
 import type { AccessRecord } from '../../src/observe/access-records.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -78,13 +78,11 @@ describe('access records on the embedded store', () => {
   });
 
   it('reads rows back field for field: escapes, nulls and numbers', () => {
-    const text = `${new Date(START).toISOString()}\ta\\\\b\\tc\\nd\\re\t\\N\t\\\\N\t\\N\t\\N\t\\N\tGET\t/\t499\tNaN\t-Infinity\t::1\tp\n`;
-    expect(readAccessRecordRows(text)).toEqual([
-      {
-        at: new Date(START), requestId: 'a\\b\tc\nd\re', consumerId: null, credentialId: '\\N', credentialKind: null, service: null, route: null,
-        method: 'GET', path: '/', status: 499, latencyMs: Number.NaN, upstreamMs: Number.NEGATIVE_INFINITY, clientIp: '::1', problem: 'p',
-      },
-    ]);
-    expect(() => readAccessRecordRows('too\tfew\n')).toThrow(/2 fields/);
+    const line = `${new Date(START).toISOString()}\ta\\\\b\\tc\\nd\\re\t\\N\t\\\\N\t\\N\t\\N\t\\N\tGET\t/\t499\tNaN\t-Infinity\t::1\tp`;
+    expect(readAccessRecordRow(line)).toEqual({
+      at: new Date(START), requestId: 'a\\b\tc\nd\re', consumerId: null, credentialId: '\\N', credentialKind: null, service: null, route: null,
+      method: 'GET', path: '/', status: 499, latencyMs: Number.NaN, upstreamMs: Number.NEGATIVE_INFINITY, clientIp: '::1', problem: 'p',
+    });
+    expect(() => readAccessRecordRow('too\tfew')).toThrow(/2 fields/);
   });
 });

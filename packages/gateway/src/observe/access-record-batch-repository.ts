@@ -10,15 +10,15 @@ import type { AccessRecord } from './access-records.js';
 /**
  * The embedded store's access records: one row of `access_record_batches` per batch the queue writes,
  * its COPY rows deflated, with the batch's time span and its consumer and credential ids beside them.
- * PGlite runs in WebAssembly on the gateway's own cores: a row per record cost 15-18 µs of CPU there,
- * a row per batch costs 2-4 µs a record (docs/performance.md). Reads inflate only the batches that can
- * hold a match, newest first. PostgreSQL keeps a row per record in `access_records` (SQL-queryable).
+ * PGlite runs in WebAssembly on the gateway's own cores: a row per record cost it 15-27 µs of CPU, a
+ * row per batch costs about 3 µs a record (docs/performance.md). Reads inflate only the batches that
+ * can hold a match, newest first. PostgreSQL keeps a row per record in `access_records` (SQL-queryable).
  */
 
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
 
-/** A record's seq is its batch's id times this, plus its place in the batch: a batch holds at most 500,000 (half of the largest queueSize). */
+/** A record's seq is its batch's id times this, plus its place in the batch: a batch holds at most queueSize records, at most 1,000,000. */
 const SEQ_PER_BATCH = 1_000_000n;
 /** Batches read per query round trip; a batch is a few thousand records. */
 const BATCHES_PER_READ = 4;
